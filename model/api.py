@@ -1,0 +1,209 @@
+"""The public model object: load a knowledge base, query posteriors and the differential."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .canonical import CPTBuilder, point_values
+from .engine import JunctionTree, Propagation
+from .errors import EvidenceError, ImpossibleEvidenceError
+from .knowledge import KnowledgeBase, Node, load_knowledge_base
+
+DIFFERENTIAL_COLUMNS = ["id", "role", "label", "probability", "prior", "serious"]
+Evidence = Mapping[str, str]
+
+
+class TwitchModel:
+    """A built TwitchDx model.
+
+    Use :func:`model.load` to create one. The pgmpy network is in :attr:`network`; queries run on
+    a compiled junction tree that gives the same exact posteriors.
+    """
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.ids: list[str] = list(kb.nodes)
+        self.index = {nid: i for i, nid in enumerate(self.ids)}
+        self.builder = CPTBuilder(kb)
+        self.values = point_values(kb)
+        self.cpts = self.builder.build(self.values)
+        scopes = [tuple(self.index[p] for p in kb.nodes[nid].parents) + (self.index[nid],)
+                  for nid in self.ids]
+        self.junction_tree = JunctionTree([kb.nodes[n].card for n in self.ids], scopes)
+        self.potentials = self.junction_tree.clique_potentials(
+            [self.cpts[nid] for nid in self.ids])
+
+    # -- structure --------------------------------------------------------------------------
+    @cached_property
+    def network(self):
+        """The pgmpy ``DiscreteBayesianNetwork`` (built on first use; it passes check_model)."""
+        from .network import build_network
+
+        return build_network(self.kb, self.cpts)
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        return self.kb.nodes
+
+    def nodes_by_role(self, *roles: str) -> list[str]:
+        return [n for n in self.ids if self.kb.nodes[n].role in roles]
+
+    # -- evidence ----------------------------------------------------------------------------
+    def check_node(self, node_id: str) -> Node:
+        """The node with this id, or an EvidenceError that lists the valid ids."""
+        node = self.kb.nodes.get(node_id) if isinstance(node_id, str) else None
+        if node is None:
+            close = difflib.get_close_matches(str(node_id), self.ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise EvidenceError(f"unknown node '{node_id}'{hint}; valid nodes: "
+                                + ", ".join(self.ids))
+        return node
+
+    def check_evidence(self, evidence: Evidence | None) -> dict[str, str]:
+        """Validate evidence ``{node id: state}``; return it as a plain dict.
+
+        Raises
+        ------
+        EvidenceError
+            For an unknown node or state; the message lists the valid ones.
+        """
+        if evidence is None:
+            return {}
+        if not isinstance(evidence, Mapping):
+            raise EvidenceError("evidence must be a mapping {node id: state}, e.g. "
+                                "{'fasciculations': 'yes'}")
+        out: dict[str, str] = {}
+        for node_id, state in evidence.items():
+            node = self.check_node(node_id)
+            if isinstance(state, bool) or not isinstance(state, str):
+                raise EvidenceError(f"state of '{node_id}' must be a string, one of "
+                                    f"{list(node.states)}; got {state!r}")
+            if state not in node.states:
+                raise EvidenceError(f"'{state}' is not a state of '{node_id}'; valid states: "
+                                    + ", ".join(node.states))
+            out[node_id] = state
+        return out
+
+    def evidence_vectors(self, evidence_sets: list[dict[str, str]]) -> dict[int, np.ndarray]:
+        """Likelihood vectors for a batch of (already checked) evidence sets."""
+        observed = sorted({n for e in evidence_sets for n in e}, key=self.index.get)
+        out = {}
+        for nid in observed:
+            node = self.kb.nodes[nid]
+            lik = np.ones((len(evidence_sets), node.card))
+            for b, e in enumerate(evidence_sets):
+                if nid in e:
+                    lik[b] = 0.0
+                    lik[b, node.states.index(e[nid])] = 1.0
+            out[self.index[nid]] = lik
+        return out
+
+    # -- inference ---------------------------------------------------------------------------
+    def propagate(self, evidence_sets: list[dict[str, str]], potentials=None,
+                  want: Iterable[str] | None = None) -> Propagation:
+        """Batched exact inference for already-checked evidence sets (one pass for all)."""
+        pots = self.potentials if potentials is None else potentials
+        idx = None if want is None else [self.index[n] for n in want]
+        return self.junction_tree.propagate(pots, self.evidence_vectors(evidence_sets), idx)
+
+    def posterior(self, evidence: Evidence | None = None) -> dict[str, dict[str, float]]:
+        """Exact posterior of every node not in the evidence.
+
+        Parameters
+        ----------
+        evidence : mapping of node id to state, e.g. ``{"fasciculations": "yes"}``.
+
+        Returns
+        -------
+        dict
+            ``{node id: {state: probability}}`` for every unobserved node, in model order.
+
+        Raises
+        ------
+        EvidenceError
+            Unknown node or state.
+        ImpossibleEvidenceError
+            The evidence has probability zero under the model.
+        """
+        ev = self.check_evidence(evidence)
+        result = self.propagate([ev])
+        if not result.possible[0]:
+            raise ImpossibleEvidenceError(ev)
+        return {nid: dict(zip(self.kb.nodes[nid].states,
+                              map(float, result.marginals[self.index[nid]][0]), strict=True))
+                for nid in self.ids if nid not in ev}
+
+    def probability_of_evidence(self, evidence: Evidence | None = None) -> float:
+        """P(evidence) under the model (0.0 for impossible evidence)."""
+        ev = self.check_evidence(evidence)
+        return float(np.exp(self.propagate([ev], want=[]).log_evidence[0]))
+
+    @cached_property
+    def prior(self) -> dict[str, dict[str, float]]:
+        """Marginal of every node with no evidence."""
+        return self.posterior({})
+
+    # -- the differential --------------------------------------------------------------------
+    def differential_ids(self, evidence: Evidence | None = None) -> list[str]:
+        """Conditions, states and unobserved exposures: the entries of the differential."""
+        ev = evidence or {}
+        return [n for n in self.ids
+                if self.kb.nodes[n].role in ("condition", "state", "exposure") and n not in ev]
+
+    def present_probability(self, node_id: str, dist: Mapping[str, float]) -> float:
+        """P(node is not in its baseline state), from a distribution over its states."""
+        return float(1.0 - dist[self.kb.nodes[node_id].states[0]])
+
+    def differential(self, evidence: Evidence | None = None) -> pd.DataFrame:
+        """The ranked differential.
+
+        Every condition and state ranked by P(present | evidence), plus each exposure not in the
+        evidence (probability of its non-baseline states), with its prior beside it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, role, label, probability, prior, serious``, sorted by probability,
+            descending.
+        """
+        post = self.posterior(evidence)
+        ev = self.check_evidence(evidence)
+        rows = []
+        for nid in self.differential_ids(ev):
+            node = self.kb.nodes[nid]
+            rows.append({
+                "id": nid, "role": node.role, "label": node.label,
+                "probability": self.present_probability(nid, post[nid]),
+                "prior": self.present_probability(nid, self.prior[nid]),
+                "serious": bool(node.serious),
+            })
+        df = pd.DataFrame(rows, columns=DIFFERENTIAL_COLUMNS)
+        return df.sort_values("probability", ascending=False, kind="stable").reset_index(
+            drop=True)
+
+
+def load(path: str | Path | None = None, *, check_catalog: bool = True) -> TwitchModel:
+    """Load, validate and build a knowledge base.
+
+    Parameters
+    ----------
+    path : folder of priors YAML files; default: the project's ``priors/``.
+    check_catalog : require every node of the catalog vocabulary (turn off for small teaching
+        or test networks).
+
+    Returns
+    -------
+    TwitchModel
+
+    Raises
+    ------
+    KnowledgeBaseError
+        The knowledge base is malformed; the message names the file, node and field.
+    """
+    return TwitchModel(load_knowledge_base(path, check_catalog=check_catalog))
