@@ -188,6 +188,56 @@ class TwitchModel:
             drop=True)
 
 
+    # -- reasoning (each delegates to the module that holds it) ---------------------------------
+    def evidence_error(self, message: str) -> EvidenceError:
+        return EvidenceError(message)
+
+    def causes(self, evidence: Evidence | None = None, effect: str = "fasciculations"
+               ) -> pd.DataFrame:
+        """Likely causes of the twitching: P(present) and P(present and the twitching would not
+        be there without it), exact counterfactuals on the noisy-OR links (see
+        :mod:`model.counterfactual`). Sorted by ``probability_causing``."""
+        from .counterfactual import causes
+
+        return causes(self, evidence, effect)
+
+    def why(self, evidence: Evidence | None, target: str):
+        """Each observation's likelihood ratio and log-odds change for ``target`` (see
+        :mod:`model.explain`); prior log-odds plus the changes equal the posterior log-odds."""
+        from .explain import why
+
+        return why(self, evidence, target)
+
+    def next_tests(self, evidence: Evidence | None = None, objective: str = "entropy",
+                   sort_by: str = "information_gain") -> pd.DataFrame:
+        """Unobserved findings ranked by expected information gain (see
+        :mod:`model.information`)."""
+        from .information import next_tests
+
+        return next_tests(self, evidence, objective, sort_by)
+
+    def test_outcomes(self, evidence: Evidence | None, finding: str, top: int = 5
+                      ) -> pd.DataFrame:
+        """How the top of the differential would move under each outcome of ``finding``."""
+        from .information import test_outcomes
+
+        return test_outcomes(self, evidence, finding, top)
+
+    def uncertainty(self, evidence: Evidence | None = None, samples: int = 1000, seed: int = 0,
+                    level: float = 0.9) -> pd.DataFrame:
+        """The differential with intervals from sampling every parameter within its range."""
+        from .parameters import uncertainty
+
+        return uncertainty(self, evidence, samples, seed, level)
+
+    def sensitivity(self, evidence: Evidence | None, target: str, state: str | None = None,
+                    top: int | None = 15) -> pd.DataFrame:
+        """Parameters whose range moves P(target | evidence) most (tornado data)."""
+        from .parameters import sensitivity
+
+        return sensitivity(self, evidence, target, state, top)
+
+
 def load(path: str | Path | None = None, *, check_catalog: bool = True) -> TwitchModel:
     """Load, validate and build a knowledge base.
 

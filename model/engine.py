@@ -35,17 +35,25 @@ class JunctionTree:
     (for a CPT: parents then child).
     """
 
-    def __init__(self, cards: Sequence[int], scopes: Sequence[Sequence[int]]):
+    def __init__(self, cards: Sequence[int], scopes: Sequence[Sequence[int]],
+                 like: JunctionTree | None = None):
         self.cards = list(cards)
         self.scopes = [tuple(s) for s in scopes]
         n = len(self.cards)
         self.symbols = [oe.get_symbol(i) for i in range(n)]
-        adj: list[set[int]] = [set() for _ in range(n)]
-        for scope in self.scopes:
-            for a in scope:
-                adj[a].update(b for b in scope if b != a)
-        self.cliques = self._triangulate(adj)
-        self.edges, self.parent, self.order = self._tree()
+        if like is not None:
+            # Same graph, other cardinalities (e.g. a twin network): reuse the triangulation.
+            if like.scopes != self.scopes:
+                raise ValueError("a junction tree can only be reused for the same factor scopes")
+            self.cliques, self.edges = like.cliques, like.edges
+            self.parent, self.order = like.parent, like.order
+        else:
+            adj: list[set[int]] = [set() for _ in range(n)]
+            for scope in self.scopes:
+                for a in scope:
+                    adj[a].update(b for b in scope if b != a)
+            self.cliques = self._triangulate(adj)
+            self.edges, self.parent, self.order = self._tree()
         # each factor goes to the smallest clique that contains its scope
         self.assign: list[list[int]] = [[] for _ in self.cliques]
         for f, scope in enumerate(self.scopes):
@@ -211,8 +219,9 @@ class JunctionTree:
             msgs[(c, p)] = m / safe.reshape((batch,) + (1,) * (m.ndim - 1))
             with np.errstate(divide="ignore"):
                 log_z += np.log(z)
-        # distribute: parents before children
-        for c in self.order:
+        want = range(len(self.cards)) if want is None else list(want)
+        # distribute: parents before children (not needed when only P(evidence) is wanted)
+        for c in self.order if want else ():
             for d in self.neighbours[c]:
                 if self.parent[d] != c:
                     continue
@@ -224,7 +233,6 @@ class JunctionTree:
                 msgs[(c, d)] = m / np.where(z > 0, z, 1.0).reshape((batch,) + (1,) * (m.ndim - 1))
 
         root = self.order[0]
-        want = range(len(self.cards)) if want is None else want
         need = {self.home[v] for v in want} | {root}
         beliefs = {}
         for c in need:
