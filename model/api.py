@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -11,9 +12,16 @@ import numpy as np
 import pandas as pd
 
 from .canonical import CPTBuilder, point_values
-from .engine import JunctionTree, Propagation
 from .errors import EvidenceError, ImpossibleEvidenceError
+from .inference import AtMost, Inference
 from .knowledge import KnowledgeBase, Node, load_knowledge_base
+
+
+@dataclass
+class QueryResult:
+    log_evidence: np.ndarray  # (batch,): log P(evidence); -inf where impossible
+    marginals: dict[str, np.ndarray]  # node -> (batch, card)
+
 
 DIFFERENTIAL_COLUMNS = ["id", "role", "label", "probability", "prior", "serious"]
 Evidence = Mapping[str, str]
@@ -32,12 +40,17 @@ class TwitchModel:
         self.index = {nid: i for i, nid in enumerate(self.ids)}
         self.builder = CPTBuilder(kb)
         self.values = point_values(kb)
-        self.cpts = self.builder.build(self.values)
-        scopes = [tuple(self.index[p] for p in kb.nodes[nid].parents) + (self.index[nid],)
-                  for nid in self.ids]
-        self.junction_tree = JunctionTree([kb.nodes[n].card for n in self.ids], scopes)
-        self.potentials = self.junction_tree.clique_potentials(
-            [self.cpts[nid] for nid in self.ids])
+        self.inference = Inference(kb, self.builder, self.values)
+        self.inference.plan(frozenset())  # compile the no-positive-finding plan up front
+
+    @cached_property
+    def cpts(self) -> dict[str, np.ndarray]:
+        """Full CPT arrays (batch of 1) of every node, as given to pgmpy."""
+        return self.builder.build(self.values)
+
+    @cached_property
+    def _noisy(self) -> set[str]:
+        return set(self.inference.noisy_findings)
 
     # -- structure --------------------------------------------------------------------------
     @cached_property
@@ -90,27 +103,48 @@ class TwitchModel:
             out[node_id] = state
         return out
 
-    def evidence_vectors(self, evidence_sets: list[dict[str, str]]) -> dict[int, np.ndarray]:
-        """Likelihood vectors for a batch of (already checked) evidence sets."""
-        observed = sorted({n for e in evidence_sets for n in e}, key=self.index.get)
-        out = {}
-        for nid in observed:
-            node = self.kb.nodes[nid]
-            lik = np.ones((len(evidence_sets), node.card))
-            for b, e in enumerate(evidence_sets):
-                if nid in e:
-                    lik[b] = 0.0
-                    lik[b, node.states.index(e[nid])] = 1.0
-            out[self.index[nid]] = lik
-        return out
+    def query(self, evidence_sets: list[dict], want: Iterable[str] | None = None,
+              values: np.ndarray | None = None) -> QueryResult:
+        """Batched exact inference for already-checked evidence sets (one compiled plan).
 
-    # -- inference ---------------------------------------------------------------------------
-    def propagate(self, evidence_sets: list[dict[str, str]], potentials=None,
-                  want: Iterable[str] | None = None) -> Propagation:
-        """Batched exact inference for already-checked evidence sets (one pass for all)."""
-        pots = self.potentials if potentials is None else potentials
-        idx = None if want is None else [self.index[n] for n in want]
-        return self.junction_tree.propagate(pots, self.evidence_vectors(evidence_sets), idx)
+        ``want`` lists the nodes whose marginals are needed (default: all). Unobserved noisy
+        findings get their marginals from extra "F <= k" elements in the same plan.
+        ``values`` is an optional (samples, n_params) parameter batch (then one evidence set).
+        """
+        inf = self.inference
+        want = list(self.ids) if want is None else list(want)
+        core_want = [n for n in want if n not in self._noisy]
+        nf_want = [n for n in want if n in self._noisy]
+        extras, owners = [], []
+        for b, e in enumerate(evidence_sets):
+            for f in nf_want:
+                if f in e:
+                    continue
+                for k in range(self.kb.nodes[f].card - 1):
+                    extras.append({**e, f: AtMost(self.kb.nodes[f].states[k])})
+                    owners.append((b, f, k))
+        # one plan for all: the union of the positive findings
+        log_e, marg = inf.run(list(evidence_sets), values, core_want)
+        n = log_e.shape[0]
+        marginals: dict[str, np.ndarray] = dict(marg)
+        if extras:
+            log_x, _ = inf.run(extras, values, [])
+            cdf = {f: np.ones((n, self.kb.nodes[f].card)) for f in nf_want}
+            with np.errstate(invalid="ignore", over="ignore"):
+                for (b, f, k), lx in zip(owners, log_x, strict=True):
+                    cdf[f][b, k] = np.exp(lx - log_e[b]) if np.isfinite(log_e[b]) else np.nan
+            for f in nf_want:
+                p = np.clip(np.diff(cdf[f], axis=1, prepend=0.0), 0.0, None)
+                z = p.sum(axis=1, keepdims=True)
+                with np.errstate(invalid="ignore"):
+                    marginals[f] = p / z
+        for b, e in enumerate(evidence_sets):  # observed nodes: a point mass
+            for f, s in e.items():
+                if f in marginals and isinstance(s, str):
+                    row = np.zeros(self.kb.nodes[f].card)
+                    row[self.kb.nodes[f].states.index(s)] = 1.0
+                    marginals[f][b] = row
+        return QueryResult(log_evidence=log_e, marginals=marginals)
 
     def posterior(self, evidence: Evidence | None = None) -> dict[str, dict[str, float]]:
         """Exact posterior of every node not in the evidence.
@@ -132,17 +166,18 @@ class TwitchModel:
             The evidence has probability zero under the model.
         """
         ev = self.check_evidence(evidence)
-        result = self.propagate([ev])
-        if not result.possible[0]:
+        want = [n for n in self.ids if n not in ev]
+        result = self.query([ev], want)
+        if not np.isfinite(result.log_evidence[0]):
             raise ImpossibleEvidenceError(ev)
         return {nid: dict(zip(self.kb.nodes[nid].states,
-                              map(float, result.marginals[self.index[nid]][0]), strict=True))
-                for nid in self.ids if nid not in ev}
+                              map(float, result.marginals[nid][0]), strict=True))
+                for nid in want}
 
     def probability_of_evidence(self, evidence: Evidence | None = None) -> float:
         """P(evidence) under the model (0.0 for impossible evidence)."""
         ev = self.check_evidence(evidence)
-        return float(np.exp(self.propagate([ev], want=[]).log_evidence[0]))
+        return float(np.exp(self.query([ev], want=[]).log_evidence[0]))
 
     @cached_property
     def prior(self) -> dict[str, dict[str, float]]:

@@ -61,36 +61,49 @@ class CPTBuilder:
         if node.model == "table":
             rows = np.stack([dist_matrix(r.dist, K, values) for r in node.rows], axis=1)
             return rows[:, self._row_index[node.id]]
-        # noisy-OR / noisy-MAX: multiply cumulative distributions of leak and active links
-        F = np.ones((B, *pcards, K))
+        leak, links = self.noisy_columns(node, values)
+        # noisy-OR / noisy-MAX: P(child <= s | parents) = leak CDF x product of link CDFs
         nd = len(pcards)
-        if node.leak_by:
-            lcards = [kb.nodes[p].card for p in node.leak_by]
-            leak = np.empty((B, *lcards, K))
-            for key, dist in node.leak.items():
-                idx = tuple(kb.nodes[p].states.index(s)
-                            for p, s in zip(node.leak_by, key, strict=True))
-                leak[(slice(None), *idx)] = _cdf(dist, K, values)
-            axes = [node.parents.index(p) for p in node.leak_by]
-            # reorder leak axes to parent order, then insert singleton axes for the others
-            perm = [0] + [1 + axes.index(a) for a in sorted(axes)] + [len(axes) + 1]
-            leak = leak.transpose(perm)
-            shape = [B] + [pcards[a] if a in axes else 1 for a in range(nd)] + [K]
-            F = F * leak.reshape(shape)
-        else:
-            F = F * _cdf(node.leak[()], K, values).reshape([B] + [1] * nd + [K])
+        F = np.ones((B, *pcards, K))
+        axes = [node.parents.index(p) for p in node.leak_by]
+        shape = [B] + [pcards[a] if a in axes else 1 for a in range(nd)] + [K]
+        F = F * leak.reshape(shape)
         for a, parent in enumerate(node.parents):
+            if parent in links:
+                shape = [B] + [pcards[a] if i == a else 1 for i in range(nd)] + [K]
+                F = F * links[parent].reshape(shape)
+        P = np.diff(F, axis=-1, prepend=0.0)
+        return np.clip(P, 0.0, 1.0)
+
+    def noisy_columns(self, node: Node, values: np.ndarray
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The factorised form of a noisy-OR/MAX node (Diez & Galan 2003).
+
+        Returns the leak CDF, shape (batch, *leak_by cards in parent order, card), and per linked
+        parent its link CDF, shape (batch, parent card, card) with ones at the baseline state:
+        P(child <= s | parents) = leak[strata, s] * prod_p links[p][x_p, s].
+        """
+        kb = self.kb
+        K = node.card
+        B = values.shape[0]
+        strata = [p for p in node.parents if p in node.leak_by]  # parent order
+        lcards = [kb.nodes[p].card for p in strata]
+        leak = np.empty((B, *lcards, K))
+        for key, dist in node.leak.items():
+            assign = dict(zip(node.leak_by, key, strict=True))
+            idx = tuple(kb.nodes[p].states.index(assign[p]) for p in strata)
+            leak[(slice(None), *idx)] = _cdf(dist, K, values)
+        links: dict[str, np.ndarray] = {}
+        for parent in node.parents:
             if parent in node.leak_by:
                 continue
-            G = np.ones((B, pcards[a], K))
             pstates = kb.nodes[parent].states
+            G = np.ones((B, len(pstates), K))
             for (lp, ls), dist in node.links.items():
                 if lp == parent:
                     G[:, pstates.index(ls)] = _cdf(dist, K, values)
-            shape = [B] + [pcards[a] if i == a else 1 for i in range(nd)] + [K]
-            F = F * G.reshape(shape)
-        P = np.diff(F, axis=-1, prepend=0.0)
-        return np.clip(P, 0.0, 1.0)
+            links[parent] = G
+        return leak, links
 
     def build(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """{node id: array (batch, *parent cards, card)} for a (batch, n_params) value array."""

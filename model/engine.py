@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import opt_einsum as oe
 
-_BATCH = "\u00e6"  # a symbol no variable uses
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass
@@ -41,6 +41,7 @@ class JunctionTree:
         self.scopes = [tuple(s) for s in scopes]
         n = len(self.cards)
         self.symbols = [oe.get_symbol(i) for i in range(n)]
+        self.batch_symbol = oe.get_symbol(n)  # a symbol no variable uses
         if like is not None:
             # Same graph, other cardinalities (e.g. a twin network): reuse the triangulation.
             if like.scopes != self.scopes:
@@ -72,6 +73,7 @@ class JunctionTree:
             s = tuple(sorted(set(self.cliques[a]) & set(self.cliques[b])))
             self.sep[(a, b)] = self.sep[(b, a)] = s
         self._expr: dict = {}
+        self._homes: dict[tuple[int, ...], int] = {}
 
     # -- compilation -----------------------------------------------------------------------
     def _size(self, clique: Sequence[int]) -> int:
@@ -152,11 +154,22 @@ class JunctionTree:
 
     # -- numerics --------------------------------------------------------------------------
     def _sub(self, vars_: Sequence[int]) -> str:
-        return _BATCH + "".join(self.symbols[v] for v in vars_)
+        return self.batch_symbol + "".join(self.symbols[v] for v in vars_)
 
     def _contract(self, key, inputs: list[tuple[tuple[int, ...], np.ndarray]],
                   out_vars: tuple[int, ...]) -> np.ndarray:
         shapes = tuple(a.shape for _, a in inputs)
+        work = max(int(np.prod(s)) for s in shapes) * max(len(inputs), 1)
+        if work < 50_000:
+            # small: one C loop over the clique, no path search to amortise. np.einsum takes
+            # ASCII letters only, so relabel the (few) variables of this contraction.
+            local: dict[int, str] = {}
+            for vs, _ in inputs:
+                for v in vs:
+                    local.setdefault(v, _LETTERS[len(local) + 1])
+            eq = ",".join("a" + "".join(local[v] for v in vs) for vs, _ in inputs)
+            eq += "->a" + "".join(local[v] for v in out_vars)
+            return np.einsum(eq, *(a for _, a in inputs))
         ck = (key, shapes)
         expr = self._expr.get(ck)
         if expr is None:
@@ -164,6 +177,17 @@ class JunctionTree:
             expr = oe.contract_expression(eq, *shapes)
             self._expr[ck] = expr
         return expr(*(a for _, a in inputs))
+
+    def home_of(self, scope: tuple[int, ...]) -> int:
+        """The smallest clique containing ``scope`` (every compiled scope has one)."""
+        c = self._homes.get(scope)
+        if c is None:
+            cands = [c for c, cl in enumerate(self.cliques) if set(scope) <= set(cl)]
+            if not cands:
+                raise ValueError(f"no clique contains the scope {scope}; compile it in")
+            c = min(cands, key=lambda c: self._size(self.cliques[c]))
+            self._homes[scope] = c
+        return c
 
     def clique_potentials(self, factors: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Multiply the factors (each (batch, *scope cards)) into clique potentials."""
@@ -185,43 +209,42 @@ class JunctionTree:
         return pots
 
     def propagate(self, potentials: Sequence[np.ndarray],
-                  evidence: dict[int, np.ndarray] | None = None,
+                  factors: Sequence[tuple[tuple[int, ...], np.ndarray]] = (),
                   want: Sequence[int] | None = None) -> Propagation:
-        """Run collect and distribute.
+        """Multiply extra ``factors`` (scope, (batch, *cards)) into the cliques, then collect and
+        distribute. Factors may be signed (the factorised noisy-OR/MAX uses -1 entries), so
+        messages are scaled by their largest magnitude rather than their sum.
 
-        ``evidence`` maps a variable to a (batch, card) likelihood vector (1 for allowed states,
-        0 otherwise; rows of ones where that batch element does not observe the variable).
-        ``want`` limits which marginals are computed (default: all variables).
+        ``want`` limits which marginals are computed (default: all; [] gives P(evidence) only).
         """
-        evidence = evidence or {}
-        batch = max([p.shape[0] for p in potentials] + [e.shape[0] for e in evidence.values()])
+        batch = max([p.shape[0] for p in potentials] + [a.shape[0] for _, a in factors])
         pots = list(potentials)
-        for v, lik in evidence.items():
-            c = self.home[v]
+        for scope, arr in factors:
+            c = self.home_of(scope)
             clique = self.cliques[c]
-            shape = [lik.shape[0]] + [self.cards[u] if u == v else 1 for u in clique]
-            pots[c] = pots[c] * lik.reshape(shape)
+            order = sorted(range(len(scope)), key=lambda i: clique.index(scope[i]))
+            arr = arr.transpose([0] + [1 + i for i in order])
+            present = sorted(scope, key=clique.index)
+            shape = [arr.shape[0]] + [self.cards[u] if u in present else 1 for u in clique]
+            pots[c] = pots[c] * arr.reshape(shape)
         pots = [p if p.shape[0] == batch else np.broadcast_to(p, (batch, *p.shape[1:]))
                 for p in pots]
 
         msgs: dict[tuple[int, int], np.ndarray] = {}
         log_z = np.zeros(batch)
-        # collect: children before parents
-        for c in reversed(self.order):
+        for c in reversed(self.order):  # collect: children before parents
             p = self.parent[c]
             if p < 0:
                 continue
             inputs = [(self.cliques[c], pots[c])]
             inputs += [(self.sep[(d, c)], msgs[(d, c)]) for d in self.neighbours[c] if d != p]
             m = self._contract(("msg", c, p), inputs, self.sep[(c, p)])
-            z = m.reshape(batch, -1).sum(axis=1)
-            safe = np.where(z > 0, z, 1.0)
-            msgs[(c, p)] = m / safe.reshape((batch,) + (1,) * (m.ndim - 1))
+            z = np.abs(m).reshape(batch, -1).max(axis=1)
+            msgs[(c, p)] = m / np.where(z > 0, z, 1.0).reshape((batch,) + (1,) * (m.ndim - 1))
             with np.errstate(divide="ignore"):
                 log_z += np.log(z)
         want = range(len(self.cards)) if want is None else list(want)
-        # distribute: parents before children (not needed when only P(evidence) is wanted)
-        for c in self.order if want else ():
+        for c in self.order if want else ():  # distribute: parents before children
             for d in self.neighbours[c]:
                 if self.parent[d] != c:
                     continue
@@ -229,7 +252,7 @@ class JunctionTree:
                 inputs += [(self.sep[(e, c)], msgs[(e, c)])
                            for e in self.neighbours[c] if e != d]
                 m = self._contract(("msg", c, d), inputs, self.sep[(c, d)])
-                z = m.reshape(batch, -1).sum(axis=1)
+                z = np.abs(m).reshape(batch, -1).max(axis=1)
                 msgs[(c, d)] = m / np.where(z > 0, z, 1.0).reshape((batch,) + (1,) * (m.ndim - 1))
 
         root = self.order[0]
@@ -239,17 +262,23 @@ class JunctionTree:
             inputs = [(self.cliques[c], pots[c])]
             inputs += [(self.sep[(e, c)], msgs[(e, c)]) for e in self.neighbours[c]]
             beliefs[c] = self._contract(("bel", c), inputs, self.cliques[c])
-        zr = beliefs[root].reshape(batch, -1).sum(axis=1)
-        with np.errstate(divide="ignore"):
-            log_evidence = log_z + np.log(zr)
-        log_evidence[~np.isfinite(log_evidence)] = -np.inf
+        flat = beliefs[root].reshape(batch, -1)
+        zr = flat.sum(axis=1)
+        # With signed factors an impossible observation can leave rounding noise instead of an
+        # exact zero: treat a total that cancels below 1e-12 of its magnitude as zero.
+        scale = np.abs(flat).sum(axis=1)
+        possible = (zr > 0) & (zr > 1e-12 * scale)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_evidence = np.where(possible, log_z + np.log(np.where(possible, zr, 1.0)),
+                                    -np.inf)
 
-        marginals: list[np.ndarray] = [None] * len(self.cards)  # type: ignore[list-item]
+        marginals: list[np.ndarray | None] = [None] * len(self.cards)
         for v in want:
             c = self.home[v]
             clique = self.cliques[c]
             axes = tuple(1 + i for i, u in enumerate(clique) if u != v)
             m = beliefs[c].sum(axis=axes) if axes else beliefs[c]
+            m = np.clip(m, 0.0, None)  # exact values are >= 0; remove signed rounding noise
             z = m.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
                 marginals[v] = np.where(z > 0, m / np.where(z > 0, z, 1.0), np.nan)

@@ -46,15 +46,15 @@ def _logit(p: float) -> float:
 def why(m, evidence, target: str) -> Explanation:
     """Contribution of each observation to P(target present | evidence)."""
     ev = m.check_evidence(evidence)
-    node = m.check_node(target)
+    m.check_node(target)
     if target in ev:
         raise m.evidence_error(f"'{target}' is in the evidence; explain an unobserved node")
     items = list(ev.items())
     prefixes = [dict(items[:k]) for k in range(len(items) + 1)]
-    res = m.propagate(prefixes, want=[target])
-    if not res.possible[-1]:
+    res = m.query(prefixes, want=[target])
+    if not np.isfinite(res.log_evidence[-1]):
         raise ImpossibleEvidenceError(ev)
-    probs = 1.0 - res.marginals[m.index[target]][:, 0]
+    probs = 1.0 - res.marginals[target][:, 0]
     rows = []
     for k, (nid, state) in enumerate(items, start=1):
         change = _logit(float(probs[k])) - _logit(float(probs[k - 1]))
@@ -65,6 +65,5 @@ def why(m, evidence, target: str) -> Explanation:
                      "likelihood_ratio": math.exp(change) if change < 700 else math.inf,
                      "log_odds_change": change, "probability_after": float(probs[k])})
     df = pd.DataFrame(rows, columns=WHY_COLUMNS)
-    del node
     return Explanation(target=target, prior=float(probs[0]), posterior=float(probs[-1]),
                        contributions=df)

@@ -82,16 +82,13 @@ def uncertainty(m, evidence, samples: int = 1000, seed: int = 0, level: float = 
     ids = list(df["id"])
     vals = sample_parameters(m.kb, samples, seed)
     draws = np.empty((samples, len(ids)))
-    lik = m.evidence_vectors([ev])
     for start in range(0, samples, chunk):
         block = vals[start:start + chunk]
-        cpts = m.builder.build(block)
-        pots = m.junction_tree.clique_potentials([cpts[n] for n in m.ids])
-        res = m.junction_tree.propagate(pots, lik, [m.index[n] for n in ids])
-        if not res.possible.all():
+        res = m.query([ev], want=ids, values=block)
+        if not np.isfinite(res.log_evidence).all():
             raise ImpossibleEvidenceError(ev)
         for j, nid in enumerate(ids):
-            draws[start:start + chunk, j] = 1.0 - res.marginals[m.index[nid]][:, 0]
+            draws[start:start + chunk, j] = 1.0 - res.marginals[nid][:, 0]
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail], axis=0)
     df["low"] = low
@@ -126,16 +123,14 @@ def sensitivity(m, evidence, target: str, state: str | None = None, top: int | N
             vals[2 * i, p.index] = p.low
             vals[2 * i + 1, p.index] = p.high
         vals = _renormalise(m.kb, vals)
-        lik = m.evidence_vectors([ev])
         out = np.empty(2 * n)
         for start in range(0, 2 * n, 250):
             block = vals[start:start + 250]
-            cpts = m.builder.build(block)
-            pots = m.junction_tree.clique_potentials([cpts[x] for x in m.ids])
-            res = m.junction_tree.propagate(pots, lik, [m.index[target]])
-            marg = res.marginals[m.index[target]]
+            res = m.query([ev], want=[target], values=block)
+            marg = res.marginals[target]
             vals_t = (1.0 - marg[:, 0]) if state is None else marg[:, node.states.index(state)]
-            out[start:start + len(block)] = np.where(res.possible, vals_t, np.nan)
+            out[start:start + len(block)] = np.where(np.isfinite(res.log_evidence), vals_t,
+                                                     np.nan)
         for i, p in enumerate(params):
             results[p.index] = (float(out[2 * i]), float(out[2 * i + 1]))
     rows = []
