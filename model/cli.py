@@ -169,7 +169,7 @@ def _load_extensions() -> None:
     """Import modules that register further commands (reasoning, evaluation, export)."""
     import importlib
 
-    for mod in ("reasoning_cli",):
+    for mod in ("reasoning_cli", "evaluation_cli"):
         try:
             importlib.import_module(f"model.{mod}")
         except ModuleNotFoundError as exc:
