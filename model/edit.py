@@ -159,7 +159,7 @@ class Editor:
         return "".join(out)
 
     # ------------------------------------------------------------------ editing
-    def set_parameter(self, node: str, path: Iterable[str] | str, value: Any = None, *,
+    def set_parameter(self, node: str, path: Iterable[str] | str, value: Any = None,
                       range: Any = None, source: Any = None, note: Any = None) -> Param:
         """Change a parameter's ``value``, ``range``, ``source`` and/or ``note``.
 

@@ -7,6 +7,8 @@ propagated in one pass. Results equal pgmpy's VariableElimination to rounding (s
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,15 +57,21 @@ class JunctionTree:
                     adj[a].update(b for b in scope if b != a)
             self.cliques = self._triangulate(adj)
             self.edges, self.parent, self.order = self._tree()
+        self.sizes = [self._size(c) for c in self.cliques]
+        members: list[list[int]] = [[] for _ in range(n)]  # cliques of each variable
+        for c, cl in enumerate(self.cliques):
+            for v in cl:
+                members[v].append(c)
+        clique_sets = [set(cl) for cl in self.cliques]
         # each factor goes to the smallest clique that contains its scope
         self.assign: list[list[int]] = [[] for _ in self.cliques]
         for f, scope in enumerate(self.scopes):
-            c = min((c for c, cl in enumerate(self.cliques) if set(scope) <= set(cl)),
-                    key=lambda c: self._size(self.cliques[c]))
+            cands = members[scope[0]] if scope else range(len(self.cliques))
+            c = min((c for c in cands if clique_sets[c].issuperset(scope)),
+                    key=self.sizes.__getitem__)
             self.assign[c].append(f)
         # each variable is read from (and its evidence entered in) its smallest clique
-        self.home = [min((c for c, cl in enumerate(self.cliques) if v in cl),
-                         key=lambda c: self._size(self.cliques[c])) for v in range(n)]
+        self.home = [min(members[v], key=self.sizes.__getitem__) for v in range(n)]
         self.neighbours: list[list[int]] = [[] for _ in self.cliques]
         for a, b in self.edges:
             self.neighbours[a].append(b)
@@ -77,17 +85,18 @@ class JunctionTree:
 
     # -- compilation -----------------------------------------------------------------------
     def _size(self, clique: Sequence[int]) -> int:
-        return int(np.prod([self.cards[v] for v in clique])) if clique else 1
+        return math.prod(self.cards[v] for v in clique)
 
     def _triangulate(self, adj: list[set[int]]) -> list[tuple[int, ...]]:
         adj = [set(a) for a in adj]
+        logc = [math.log(c) for c in self.cards]
         remaining = set(range(len(adj)))
         cliques: list[set[int]] = []
         while remaining:
             def cost(v: int) -> tuple[int, float]:
                 nb = adj[v] & remaining
                 fill = sum(1 for a in nb for b in nb if a < b and b not in adj[a])
-                return fill, float(np.sum(np.log([self.cards[u] for u in nb | {v}])))
+                return fill, logc[v] + sum(logc[u] for u in nb)
             v = min(remaining, key=lambda v: (*cost(v), v))
             nb = adj[v] & remaining
             for a in nb:
@@ -150,7 +159,7 @@ class JunctionTree:
 
     @property
     def max_clique_size(self) -> int:
-        return max(self._size(c) for c in self.cliques)
+        return max(self.sizes)
 
     # -- numerics --------------------------------------------------------------------------
     def _sub(self, vars_: Sequence[int]) -> str:
@@ -159,24 +168,25 @@ class JunctionTree:
     def _contract(self, key, inputs: list[tuple[tuple[int, ...], np.ndarray]],
                   out_vars: tuple[int, ...]) -> np.ndarray:
         shapes = tuple(a.shape for _, a in inputs)
-        work = max(int(np.prod(s)) for s in shapes) * max(len(inputs), 1)
-        if work < 50_000:
-            # small: one C loop over the clique, no path search to amortise. np.einsum takes
-            # ASCII letters only, so relabel the (few) variables of this contraction.
-            local: dict[int, str] = {}
-            for vs, _ in inputs:
-                for v in vs:
-                    local.setdefault(v, _LETTERS[len(local) + 1])
-            eq = ",".join("a" + "".join(local[v] for v in vs) for vs, _ in inputs)
-            eq += "->a" + "".join(local[v] for v in out_vars)
-            return np.einsum(eq, *(a for _, a in inputs))
         ck = (key, shapes)
-        expr = self._expr.get(ck)
-        if expr is None:
-            eq = ",".join(self._sub(v) for v, _ in inputs) + "->" + self._sub(out_vars)
-            expr = oe.contract_expression(eq, *shapes)
-            self._expr[ck] = expr
-        return expr(*(a for _, a in inputs))
+        fn = self._expr.get(ck)
+        if fn is None:
+            work = max(math.prod(s) for s in shapes) * len(inputs)
+            if work < 50_000:
+                # small: one C loop over the clique, no path search to amortise. np.einsum
+                # takes ASCII letters only, so relabel the few variables of this contraction.
+                local: dict[int, str] = {}
+                for vs, _ in inputs:
+                    for v in vs:
+                        local.setdefault(v, _LETTERS[len(local) + 1])
+                eq = ",".join("a" + "".join(local[v] for v in vs) for vs, _ in inputs)
+                eq += "->a" + "".join(local[v] for v in out_vars)
+                fn = functools.partial(np.einsum, eq)
+            else:
+                eq = ",".join(self._sub(v) for v, _ in inputs) + "->" + self._sub(out_vars)
+                fn = oe.contract_expression(eq, *shapes)
+            self._expr[ck] = fn
+        return fn(*(a for _, a in inputs))
 
     def home_of(self, scope: tuple[int, ...]) -> int:
         """The smallest clique containing ``scope`` (every compiled scope has one)."""
@@ -185,7 +195,7 @@ class JunctionTree:
             cands = [c for c, cl in enumerate(self.cliques) if set(scope) <= set(cl)]
             if not cands:
                 raise ValueError(f"no clique contains the scope {scope}; compile it in")
-            c = min(cands, key=lambda c: self._size(self.cliques[c]))
+            c = min(cands, key=self.sizes.__getitem__)
             self._homes[scope] = c
         return c
 

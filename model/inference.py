@@ -29,6 +29,7 @@ from .engine import JunctionTree
 from .knowledge import KnowledgeBase
 
 FACTORISE_MIN_LINKS = 3  # core noisy nodes with at least this many linked parents
+PLAN_CACHE_SIZE = 1024  # compiled plans kept (a case's plain plan and its ~40 twins)
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,11 @@ class Inference:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._compile(positive, twin)
-            if len(self._plans) > 256:
-                self._plans.clear()
-            self._plans[key] = plan
+            while len(self._plans) >= PLAN_CACHE_SIZE:  # least recently used goes first
+                self._plans.pop(next(iter(self._plans)))
+        else:
+            del self._plans[key]
+        self._plans[key] = plan
         return plan
 
     def _compile(self, positive: frozenset[str], twin: Twin | None) -> Plan:
