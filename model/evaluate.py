@@ -232,7 +232,7 @@ class EvaluationReport:
                f"{pct(s['top1_diagnosis_only']).strip()}",
                "Published anchors (45 vignettes):"]
         for a in ANCHORS:
-            out.append(f"  {a['who']:<55} top-1 {pct(a['top1'])}  top-3 {pct(a['top3'])}")
+            out.append(f"  {a['who']:<60} top-1 {pct(a['top1'])}  top-3 {pct(a['top3'])}")
         misses = self.misses
         out.append(f"\nMissed at first place ({len(misses)}):")
         for r in misses.itertuples():

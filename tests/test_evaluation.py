@@ -1,0 +1,290 @@
+"""Evaluation on the sourced teaching cases: loading and validation, the ranking rules (hit@1,
+hit@3, MRR, Wilson intervals), the report, the CLI, and each case's safety bounds."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from model.cases import DEFAULT_CASES, CaseError, load_cases
+from model.cli import main
+from model.evaluate import ANCHORS, CASE_COLUMNS, check_bounds, evaluate, wilson_interval
+from model.knowledge import load_catalog
+
+from .helpers import full_model
+
+CASES = load_cases()
+BOUNDED = [c for c in CASES if c["bounds"]]
+
+# Bounds the current priors violate. Each stays an expected failure (strict: it turns into a
+# failure when the priors are fixed, so the entry must then be removed). The fix belongs in
+# the priors, never in the case; see docs/evaluation.md.
+KNOWN_BOUND_FAILURES = {
+    "benign_looking_cramps_later_als": (
+        "P(ALS | twitching, cramps for months, no weakness, age unknown) is 1.7 in 10,000 "
+        "against the case's floor of 1 in 1,000: weakness.links.motor_neuron_loss.yes "
+        "(progressive 0.88, mild 0.05) makes 'no weakness' a likelihood ratio of 0.077 "
+        "against ALS, too strong for its prodromal phase; see docs/evaluation.md"),
+}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return evaluate(full_model())
+
+
+# -- the cases file ----------------------------------------------------------------------------
+
+def test_at_least_thirty_sourced_cases():
+    assert len(CASES) >= 30
+    assert len({c["id"] for c in CASES}) == len(CASES)
+    for c in CASES:
+        assert c["source"]["citation"].strip(), c["id"]
+        assert c["evidence"] and c["diagnosis"] in c["top3"], c["id"]
+
+
+def test_every_condition_has_a_case():
+    conditions = {n for n, spec in load_catalog().items() if spec["role"] == "condition"}
+    assert conditions <= {c["diagnosis"] for c in CASES}
+
+
+def test_cases_match_the_model_vocabulary():
+    m = full_model()
+    assert load_cases(vocabulary=m) == CASES
+    for c in CASES:
+        m.check_evidence(c["evidence"])
+
+
+def test_cases_are_package_data():
+    assert DEFAULT_CASES.name == "teaching_cases.yaml" and DEFAULT_CASES.exists()
+    assert DEFAULT_CASES.parent.name == "cases"
+
+
+GOOD = """\
+cases:
+  - id: demo_case
+    title: "A demo"
+    source: {citation: "Someone 2020", url: "https://example.org"}
+    summary: "A short summary."
+    evidence: {fasciculations: "yes", weakness: "none"}
+    diagnosis: benign_fasciculation_syndrome
+    also_acceptable: [stress_anxiety]
+    top3: [benign_fasciculation_syndrome, stress_anxiety, caffeine_intake]
+    bounds: {als: {max: 0.01}}
+"""
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('fasciculations: "yes"', 'fasiculations: "yes"',
+     "unknown node 'fasiculations' (did you mean 'fasciculations'?)"),
+    ('weakness: "none"', 'weakness: "severe"', "'severe' is not a state of 'weakness'"),
+    ('weakness: "none"', "weakness: 3", "must be a quoted string"),
+    ("diagnosis: benign_fasciculation_syndrome", "diagnosis: emg", "'emg' is a finding"),
+    ("also_acceptable: [stress_anxiety]", "also_acceptable: [stres_anxiety]",
+     "unknown node 'stres_anxiety'"),
+    ("top3: [benign_fasciculation_syndrome,", "top3: [als,", "must include the diagnosis"),
+    ("top3: [benign_fasciculation_syndrome, stress_anxiety, caffeine_intake]",
+     "top3: [benign_fasciculation_syndrome, stress_anxiety]", "three distinct ids"),
+    ("{als: {max: 0.01}}", "{als: {max: 1.5}}", "must be a number in [0, 1]"),
+    ("{als: {max: 0.01}}", "{als: {below: 0.01}}", "{max: x}, {min: x} or both"),
+    ("id: demo_case", "id: Demo Case", "snake_case"),
+    ('    summary: "A short summary."\n', "", "field 'summary': missing"),
+    ("    bounds:", "    colour: red\n    bounds:", "field 'colour': unknown field"),
+])
+def test_load_cases_names_the_case_and_the_field(tmp_path, old, new, message):
+    assert old in GOOD
+    path = tmp_path / "cases.yaml"
+    path.write_text(GOOD.replace(old, new), encoding="utf-8")
+    with pytest.raises(CaseError) as err:
+        load_cases(path)
+    assert message in str(err.value)
+    assert "cases.yaml: case #1" in str(err.value)
+
+
+def test_load_cases_rejects_duplicates_and_bad_files(tmp_path):
+    path = tmp_path / "cases.yaml"
+    path.write_text(GOOD + GOOD.split("cases:\n", 1)[1], encoding="utf-8")
+    with pytest.raises(CaseError, match="duplicate id"):
+        load_cases(path)
+    path.write_text("cases: [\n", encoding="utf-8")
+    with pytest.raises(CaseError, match="not valid YAML"):
+        load_cases(path)
+    path.write_text("- a\n", encoding="utf-8")
+    with pytest.raises(CaseError, match="'cases' list"):
+        load_cases(path)
+    with pytest.raises(CaseError, match="cannot read"):
+        load_cases(tmp_path / "missing.yaml")
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_cases(path)[0]["bounds"] == {"als": {"max": 0.01}}
+
+
+# -- the scoring rules, on a stub model with fixed rankings ------------------------------------
+
+def _stub(causes: list[tuple[str, float]], differential: list[tuple[str, float]]):
+    """A model whose causes and differential rankings are given; every node binary."""
+    ids = {i for i, _ in causes + differential} | {"fasciculations", "x"}
+    nodes = {i: SimpleNamespace(id=i, role="condition", states=("no", "yes")) for i in ids}
+
+    def ranked(rows, col):
+        return pd.DataFrame({"id": [i for i, _ in rows], col: [p for _, p in rows],
+                             "probability_present": [p for _, p in rows]})
+    post = {i: {"no": 0.5, "yes": 0.5} for i in ids}
+    return SimpleNamespace(
+        nodes=nodes,
+        posterior=lambda ev: {i: d for i, d in post.items() if i not in ev},
+        present_probability=lambda i, d: 1 - d["no"],
+        causes=lambda ev: ranked(causes, "probability_causing"),
+        differential=lambda ev: ranked(differential, "probability"),
+    )
+
+
+def _case(cid, diagnosis, also=(), twitching=True, bounds=None):
+    ev = {"fasciculations": "yes"} if twitching else {"x": "yes"}
+    return {"id": cid, "evidence": ev, "diagnosis": diagnosis, "also_acceptable": list(also),
+            "top3": [diagnosis, "b", "c"], "bounds": bounds or {}}
+
+
+def test_hit_rules_rank_and_mrr_on_a_stub():
+    m = _stub(causes=[("a", 0.5), ("b", 0.3), ("c", 0.1), ("d", 0.05)],
+              differential=[("d", 0.9), ("c", 0.8), ("b", 0.7), ("a", 0.6)])
+    cases = [
+        _case("first", "a"),                        # causes: rank 1
+        _case("alternative", "c", also=["a"]),      # an acceptable alternative is first
+        _case("third", "c"),                        # rank 3: top-3 only
+        _case("fourth", "d"),                       # rank 4: a miss
+        _case("no_twitch", "d", twitching=False),   # ranked by the differential: rank 1
+    ]
+    r = evaluate(m, cases)
+    df = r.cases.set_index("id")
+    assert list(df["rank"]) == [1, 1, 3, 4, 1]
+    assert list(df["diagnosis_rank"]) == [1, 3, 3, 4, 1]
+    assert list(df["ranking"]) == ["causes"] * 4 + ["differential"]
+    assert list(df["top1_hit"]) == [True, True, False, False, True]
+    assert list(df["top3_hit"]) == [True, True, True, False, True]
+    assert df.loc["fourth", "first"] == "a" and df.loc["fourth", "p_expected"] == 0.05
+    assert df.loc["alternative", "p_expected"] == 0.1  # the diagnosis's own score
+    s = r.summary
+    assert (s["n"], s["top1_hits"], s["top3_hits"]) == (5, 3, 4)
+    assert s["mrr"] == pytest.approx((1 + 1 + 1 / 3 + 1 / 4 + 1) / 5)
+    assert s["top1_ci"] == wilson_interval(3, 5)
+    assert s["top1_diagnosis_only"] == pytest.approx(2 / 5)
+    assert list(r.misses["id"]) == ["third", "fourth"]
+    forced = evaluate(m, cases, ranking="differential").cases
+    assert list(forced["rank"]) == [4, 2, 2, 1, 1]
+
+
+def test_bounds_use_p_present_and_observed_nodes():
+    m = _stub(causes=[("a", 0.5)], differential=[("a", 0.5)])
+    case = _case("b", "a", bounds={"a": {"max": 0.4, "min": 0.1},
+                                   "fasciculations": {"min": 1.0}})
+    got = {(b["node"], b["kind"]): (b["value"], b["ok"]) for b in check_bounds(m, case)}
+    assert got == {("a", "max"): (0.5, False), ("a", "min"): (0.5, True),
+                   ("fasciculations", "min"): (1.0, True)}
+    row = evaluate(m, [case]).cases.iloc[0]
+    assert not row["bounds_ok"] and row["bounds_failed"] == ["a <= 0.4 (got 0.5)"]
+
+
+def test_wilson_interval_reference_values():
+    # reference values (Wilson 1927; e.g. Newcombe 1998, Stat Med 17:857, table I)
+    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson_interval(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert wilson_interval(81, 263) == pytest.approx((0.2553, 0.3662), abs=1e-4)
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
+
+
+# -- the report on the real model -------------------------------------------------------------
+
+def test_report_is_consistent(report):
+    s, df = report.summary, report.cases
+    assert list(df.columns) == CASE_COLUMNS
+    assert s["n"] == len(df) == len(CASES)
+    assert 0 <= s["top1"] <= s["top3"] <= 1
+    for key in ("top1", "top3"):
+        low, high = s[f"{key}_ci"]
+        assert low <= s[key] <= high
+    assert 0 < s["mrr"] <= 1 and s["mrr"] >= s["top1"]
+    assert s["ranked_by"]["causes"] + s["ranked_by"]["differential"] == s["n"]
+    assert (df["top1_hit"] == (df["rank"] == 1)).all()
+    assert set(report.misses["id"]) == set(df.loc[~df["top1_hit"], "id"])
+    for r in report.misses.itertuples():
+        case = next(c for c in CASES if c["id"] == r.id)
+        assert r.first not in [case["diagnosis"], *case["also_acceptable"]]
+    assert df["p_expected"].between(0, 1).all() and df["p_present"].between(0, 1).all()
+    assert report.calibration["n"].sum() == s["n"]
+
+
+def test_report_ranks_exposures_the_patient_reports(report):
+    """The causes ranking includes observed exposures: a stated cause can come first."""
+    row = report.cases.set_index("id").loc["benzodiazepine_withdrawal_twitches"]
+    assert row["ranking"] == "causes" and row["p_present"] == 1.0
+
+
+def test_report_json_and_markdown(report):
+    payload = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert payload["summary"]["n"] == len(CASES)
+    assert payload["anchors"] == ANCHORS
+    md = report.to_markdown()
+    assert "| TwitchDx, teaching cases |" in md and "34.0%" in md and "84.3%" in md
+    assert all(c["id"] in md for c in CASES)
+    assert "Missed at first place" in report.text()
+
+
+# -- the command line (two cases, to keep it quick) ---------------------------------------------
+
+def _two_cases(tmp_path):
+    text = DEFAULT_CASES.read_text(encoding="utf-8")
+    head, rest = text.split("cases:\n", 1)
+    blocks = rest.split("\n  - id: ")
+    path = tmp_path / "two.yaml"
+    path.write_text("cases:\n" + "\n  - id: ".join(blocks[:3]) + "\n", encoding="utf-8")
+    assert len(load_cases(path)) == 2
+    return path
+
+
+def test_cli_evaluate(tmp_path, capsys):
+    path = _two_cases(tmp_path)
+    assert main(["evaluate", "--json", "--cases", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["summary"]["n"] == 2
+    assert {"top1", "top1_ci", "top3", "top3_ci", "mrr"} <= set(payload["summary"])
+    assert len(payload["cases"]) == 2 and "misses" in payload and "calibration" in payload
+    assert main(["evaluate", "--cases", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "top-1" in out and "MRR" in out and "Physicians" in out
+    assert main(["evaluate", "--markdown", "--cases", str(path)]) == 0
+    assert "| TwitchDx, teaching cases | 2 |" in capsys.readouterr().out
+
+
+def test_cli_evaluate_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace('weakness: "none"', 'weakness: "severe"'), encoding="utf-8")
+    assert main(["evaluate", "--cases", str(bad)]) == 2
+    assert "'severe' is not a state of 'weakness'" in capsys.readouterr().err
+    assert main(["evaluate", "--ranking", "best"]) == 2
+    assert main(["evaluate", "age=65_plus"]) == 2
+    assert "unexpected arguments" in capsys.readouterr().err
+
+
+# -- safety bounds: one test per case ------------------------------------------------------------
+
+def _bound_params():
+    for c in BOUNDED:
+        marks = []
+        if c["id"] in KNOWN_BOUND_FAILURES:
+            marks.append(pytest.mark.xfail(reason=KNOWN_BOUND_FAILURES[c["id"]], strict=True))
+        yield pytest.param(c, id=c["id"], marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_bound_params()))
+def test_case_bounds(case):
+    results = check_bounds(full_model(), case)
+    assert results
+    failed = [f"P({b['node']} present) = {b['value']:.3g}, "
+              f"{'at most' if b['kind'] == 'max' else 'at least'} {b['limit']:g} expected"
+              for b in results if not b["ok"]]
+    assert not failed, f"{case['id']}: " + "; ".join(failed)
