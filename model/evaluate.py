@@ -7,8 +7,10 @@ Definitions (also in docs/evaluation.md):
   (:meth:`TwitchModel.causes`, sorted by ``probability_causing``, ties by
   ``probability_present``, then model order); that ranking includes observed exposures, so a
   patient's stated caffeine excess can come first. A case without reported twitching has no
-  effect for the causes ranking to explain, so it is ranked by the differential
-  (:meth:`TwitchModel.differential`, P(present), observed exposures excluded). ``"causes"`` or
+  effect for the causes ranking to explain, so it is ranked by the diagnoses of the differential
+  (:meth:`TwitchModel.differential`: its conditions and states by P(present)). The differential
+  also lists unobserved exposures at about their population frequency (caffeine ~65%); that is
+  context for the reader, not a diagnosis, so they are not ranked here. ``"causes"`` or
   ``"differential"`` force one ranking for every case.
 * **Acceptable answers.** The case's ``diagnosis`` and its ``also_acceptable`` ids.
 * **rank** = the 1-based position, in the model's ranking, of the best-placed acceptable
@@ -118,6 +120,7 @@ def rank_causes(m, case: dict, ranking: str = "auto") -> tuple[str, pd.DataFrame
                             "present": df["probability_present"]})
     else:
         df = m.differential(ev)
+        df = df[df["role"].isin(["condition", "state"])]
         out = pd.DataFrame({"id": df["id"], "score": df["probability"],
                             "present": df["probability"]})
     return ranking, out.reset_index(drop=True)

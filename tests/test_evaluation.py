@@ -19,17 +19,6 @@ from .helpers import full_model
 CASES = load_cases()
 BOUNDED = [c for c in CASES if c["bounds"]]
 
-# Bounds the current priors violate. Each stays an expected failure (strict: it turns into a
-# failure when the priors are fixed, so the entry must then be removed). The fix belongs in
-# the priors, never in the case; see docs/evaluation.md.
-KNOWN_BOUND_FAILURES = {
-    "benign_looking_cramps_later_als": (
-        "P(ALS | twitching, cramps for months, no weakness, age unknown) is 1.7 in 10,000 "
-        "against the case's floor of 1 in 1,000: weakness.links.motor_neuron_loss.yes "
-        "(progressive 0.88, mild 0.05) makes 'no weakness' a likelihood ratio of 0.077 "
-        "against ALS, too strong for its prodromal phase; see docs/evaluation.md"),
-}
-
 
 @pytest.fixture(scope="module")
 def report():
@@ -274,10 +263,7 @@ def test_cli_evaluate_errors(tmp_path, capsys):
 
 def _bound_params():
     for c in BOUNDED:
-        marks = []
-        if c["id"] in KNOWN_BOUND_FAILURES:
-            marks.append(pytest.mark.xfail(reason=KNOWN_BOUND_FAILURES[c["id"]], strict=True))
-        yield pytest.param(c, id=c["id"], marks=marks)
+        yield pytest.param(c, id=c["id"])
 
 
 @pytest.mark.parametrize("case", list(_bound_params()))
