@@ -118,7 +118,8 @@ def _stub(causes: list[tuple[str, float]], differential: list[tuple[str, float]]
     nodes = {i: SimpleNamespace(id=i, role="condition", states=("no", "yes")) for i in ids}
 
     def ranked(rows, col):
-        return pd.DataFrame({"id": [i for i, _ in rows], col: [p for _, p in rows],
+        return pd.DataFrame({"id": [i for i, _ in rows], "role": "condition",
+                             col: [p for _, p in rows],
                              "probability_present": [p for _, p in rows]})
     post = {i: {"no": 0.5, "yes": 0.5} for i in ids}
     return SimpleNamespace(
