@@ -17,9 +17,12 @@ import logging
 import math
 import os
 import textwrap
+import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import pandas as pd
@@ -30,8 +33,6 @@ from model.display import arrow, format_probability, natural_frequency
 
 log = logging.getLogger("twitchdx.app")
 
-ROOT = Path(__file__).resolve().parent
-DEFAULT_CASES = ROOT / "model" / "cases" / "teaching_cases.yaml"
 ENTRY_GROUPS = ("Patient", "Lifestyle and exposures", "Medications", "The twitching",
                 "Other symptoms and signs", "Tests")
 GROUP_ICONS = {"Patient": ":material/person:", "Lifestyle and exposures": ":material/local_cafe:",
@@ -45,7 +46,7 @@ COST_TIERS = {1: "question", 2: "examination", 3: "blood test", 4: "specialist t
 UNKNOWN = "unknown"
 BENIGN, SERIOUS = "Benign or self-limiting", "Serious"
 COLOURS = {BENIGN: "#2a9d8f", SERIOUS: "#c2410c"}
-NOW, BEFORE = "With this evidence", "Before any evidence (prior)"
+NOW, BEFORE = "With this evidence", "Before any evidence"
 UNCERTAINTY_SAMPLES = 300
 MAX_UPLOAD_BYTES = 64_000
 SCENARIO_FORMAT = "twitchdx-scenario/1"
@@ -72,7 +73,7 @@ def get_model(path: str | None) -> model.TwitchModel:
 
 
 def evk(ev: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """A hashable, order-independent key for evidence."""
+    """A hashable, order-independent key for evidence (not for m.why, where order matters)."""
     return tuple(sorted(ev.items()))
 
 
@@ -86,9 +87,39 @@ def c_posterior(key: str | None, ev: tuple, _m: model.TwitchModel) -> dict:
     return _m.posterior(dict(ev))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def c_causes(key: str | None, ev: tuple, _m: model.TwitchModel) -> pd.DataFrame:
-    return _m.causes(dict(ev))
+class CausesWorker:
+    """Likely causes (m.causes) can take a second or more for a new evidence pattern, far over
+    the budget of a rerun. They are worked out on a background thread, with a model instance of
+    their own (nothing shared with the script threads); the page shows them as soon as they are
+    ready (a small fragment polls), so the differential never waits for them."""
+
+    MAX_KEPT = 256
+
+    def __init__(self, path: str | None):
+        self.model = (model.load(path, check_catalog=False) if path else model.load())
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twitchdx-causes")
+        self.jobs: dict[tuple, Future] = {}
+        self.lock = threading.Lock()
+
+    def job(self, ev: tuple) -> Future:
+        with self.lock:
+            fut = self.jobs.get(ev)
+            if fut is None or fut.cancelled():
+                for other in self.jobs.values():  # drop work nobody is waiting for any more
+                    other.cancel()
+                fut = self.pool.submit(self.model.causes, dict(ev))
+                self.jobs[ev] = fut
+                while len(self.jobs) > self.MAX_KEPT:
+                    self.jobs.pop(next(iter(self.jobs)))
+            return fut
+
+
+@st.cache_resource(show_spinner=False)
+def causes_worker(path: str | None) -> CausesWorker:
+    return CausesWorker(path)
+
+
+CAUSES_WAIT = 0.0  # a rerun never waits for the likely causes: they follow when ready
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -117,34 +148,15 @@ def c_sensitivity(key: str | None, ev: tuple, target: str, _m: model.TwitchModel
 
 
 @st.cache_data(show_spinner=False)
-def load_teaching_cases(path: str | None) -> list[dict]:
-    """Teaching cases: ``model.cases.load_cases()`` when it exists, else the YAML file itself."""
-    if path is None:
-        try:
-            from model.cases import load_cases  # type: ignore[import-not-found]
-        except ImportError:
-            load_cases = None
-        if load_cases is not None:
-            return [dict(c) for c in load_cases()]
-        if not DEFAULT_CASES.exists():
-            return []
-        path = str(DEFAULT_CASES)
-    from ruamel.yaml import YAML
+def c_cases(cases_path: str | None, key: str | None, _m: model.TwitchModel) -> list[dict]:
+    from model.cases import load_cases
 
-    doc = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
-    cases = doc.get("cases") if isinstance(doc, dict) else None
-    if not isinstance(cases, list):
-        raise ScenarioError(f"{Path(path).name} has no top-level 'cases:' list")
-    return [dict(c) for c in cases if isinstance(c, dict) and c.get("id")]
+    return load_cases(cases_path, vocabulary=_m)
 
 
-def has(m: model.TwitchModel, method: str) -> bool:
-    return callable(getattr(m, method, None))
-
-
-def coming_soon(what: str) -> None:
-    st.info(f"{what}: coming soon — this part of the model is still being written.",
-            icon=":material/construction:")
+def teaching_cases(m: model.TwitchModel) -> list[dict]:
+    """The sourced teaching cases, checked against the loaded model (model.cases.load_cases)."""
+    return c_cases(os.environ.get("TWITCHDX_CASES") or None, priors_path(), m)
 
 
 def panel(title: str, fn: Callable[[], None]) -> None:
@@ -178,6 +190,11 @@ def state_text(m: model.TwitchModel, nid: str, state: str) -> str:
 
 def evidence_sentence(m: model.TwitchModel, ev: Mapping[str, str]) -> str:
     return "; ".join(state_text(m, k, v) for k, v in ev.items()) or "no evidence"
+
+
+def times(x: float) -> str:
+    """A ratio for people: 3.11, 82.1, 2,240."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
 
 
 def fmt_p(p: Any) -> str:
@@ -257,7 +274,11 @@ def apply_evidence(m: model.TwitchModel, ev: dict[str, str], note: str) -> None:
         ss.change_note = note
     ss.evidence = dict(ev)
     for n in entry_nodes(m):
-        ss[f"ev_{n.id}"] = ev.get(n.id, UNKNOWN)
+        # write only what differs: a write is pushed to the browser as the widget's value and
+        # could overwrite an answer the user is clicking at this moment
+        value = ev.get(n.id, UNKNOWN)
+        if ss.get(f"ev_{n.id}") != value:
+            ss[f"ev_{n.id}"] = value
 
 
 def try_apply(m: model.TwitchModel, raw: Any, where: str, note: str) -> bool:
@@ -328,9 +349,13 @@ def init_session(m: model.TwitchModel, key: str | None) -> None:
     ss.pinned = None
     ss.case_id = None
     ss.flash = []
-    ss._qp_written = None
     for n in entry_nodes(m):
         ss[f"ev_{n.id}"] = UNKNOWN
+    # A shared link is read once, when the page opens (opening a link starts a new session).
+    # Later the browser's query string can lag behind the widgets, so it is only written.
+    url = query_evidence()
+    if url:
+        try_apply(m, url, "The shared link", "Opened a shared link")
 
 
 def query_evidence() -> dict[str, Any]:
@@ -343,21 +368,24 @@ def query_evidence() -> dict[str, Any]:
 
 
 def sync_state(m: model.TwitchModel) -> None:
-    """Reconcile the URL, the widgets and the last good evidence (before any widget is drawn)."""
+    """Reconcile the widgets with the last good evidence, and the URL with the evidence
+    (before any evidence widget is drawn)."""
     ss = st.session_state
-    # 1. A link opened (or the URL changed under us): restore it exactly, or explain why not.
-    url = query_evidence()
-    if url != ss._qp_written:
-        if url or ss._qp_written is not None:
-            try_apply(m, url, "The shared link", "Opened a shared link")
-    # 2. Widget edits: accept them if possible, otherwise undo them.
-    candidate = {}
+    # 1. Widget edits: accept them if possible, otherwise undo them.
+    widgets = {}
     for n in entry_nodes(m):
         value = ss.get(f"ev_{n.id}")
-        if value is None or (value != UNKNOWN and value not in n.states):
+        if value is None:
+            # No value: Streamlit dropped this widget's state (it can, e.g. around fragment
+            # reruns); the widgets never produce None themselves. Restore the last good answer.
+            ss[f"ev_{n.id}"] = value = ss.evidence.get(n.id, UNKNOWN)
+        elif value != UNKNOWN and value not in n.states:
             ss[f"ev_{n.id}"] = value = UNKNOWN
         if value != UNKNOWN:
-            candidate[n.id] = value
+            widgets[n.id] = value
+    # keep the order of entry (the Why waterfall adds the items in this order)
+    candidate = {k: widgets[k] for k in ss.evidence if k in widgets}
+    candidate.update({k: v for k, v in widgets.items() if k not in candidate})
     if candidate != ss.evidence:
         changed = [k for k in {**candidate, **ss.evidence}
                    if candidate.get(k) != ss.evidence.get(k)]
@@ -366,31 +394,53 @@ def sync_state(m: model.TwitchModel) -> None:
         except model.ImpossibleEvidenceError:
             flash("error", impossible_message(m, candidate, "That combination"))
             apply_evidence(m, ss.evidence, ss.change_note)  # puts the widgets back
+        except model.TwitchDxError as exc:
+            flash("error", f"That change could not be used: {exc}. The last good scenario "
+                           "was kept.")
+            apply_evidence(m, ss.evidence, ss.change_note)
         else:
             note = "; ".join(
-                f"{label(m, k)} → {m.nodes[k].state_label(candidate[k]) if k in candidate else UNKNOWN}"
+                f"{label(m, k)} → "
+                + (m.nodes[k].state_label(candidate[k]) if k in candidate else UNKNOWN)
                 for k in changed)
             apply_evidence(m, candidate, note)
-    # 3. The URL always describes the current scenario.
+    # 2. The URL always describes the current scenario (one parameter per observed item).
     if query_evidence() != ss.evidence:
         st.query_params.from_dict(ss.evidence)
-    ss._qp_written = dict(ss.evidence)
 
 
 # -- callbacks (run before the script, so they may set widget state) ----------------------------
 
 
+def safe_callback(fn: Callable[[], None]) -> Callable[[], None]:
+    """A callback that fails shows a message in the page, never a traceback."""
+
+    def wrapped() -> None:
+        try:
+            fn()
+        except Exception as exc:
+            log.error("callback %s failed:\n%s", fn.__name__, traceback.format_exc())
+            flash("error", f"That did not work ({type(exc).__name__}: {exc}); the last good "
+                           "scenario was kept.")
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+
+@safe_callback
 def on_reset() -> None:
     m = get_model(priors_path())
     apply_evidence(m, {}, "Cleared all evidence")
     st.session_state.case_id = None
 
 
+@safe_callback
 def on_load_case() -> None:
     m = get_model(priors_path())
     ss = st.session_state
     case_id = ss.get("case_pick")
-    cases = {c["id"]: c for c in load_teaching_cases(os.environ.get("TWITCHDX_CASES") or None)}
+    cases = {c["id"]: c for c in teaching_cases(m)}
     case = cases.get(case_id)
     if case is None:
         flash("warning", "Pick a teaching case first.")
@@ -400,6 +450,7 @@ def on_load_case() -> None:
         ss.case_id = case_id
 
 
+@safe_callback
 def on_upload() -> None:
     m = get_model(priors_path())
     up = st.session_state.get("scenario_upload")
@@ -416,14 +467,17 @@ def on_upload() -> None:
         flash("success", f"Opened the scenario in '{up.name}'.")
 
 
+@safe_callback
 def on_pin() -> None:
     st.session_state.pinned = dict(st.session_state.evidence)
 
 
+@safe_callback
 def on_unpin() -> None:
     st.session_state.pinned = None
 
 
+@safe_callback
 def on_restore_pinned() -> None:
     m = get_model(priors_path())
     pinned = st.session_state.pinned or {}
@@ -433,35 +487,50 @@ def on_restore_pinned() -> None:
 # ============================================================================ charts (Vega-Lite)
 
 
+LOG_TICKS = (1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
+LOG_LABELS = ("datum.value < 0.00005 ? '1 in 100,000' : datum.value < 0.0005 ? '1 in 10,000' : "
+              "datum.value < 0.005 ? '1 in 1,000' : format(datum.value, '.0%')")
+
+
 def differential_spec(rows: list[dict], *, log_scale: bool, x_max: float | None = None,
-                      ranges: list[dict] | None = None) -> dict:
+                      ranges: list[dict] | None = None, name: str = "differential",
+                      compact: bool = False) -> dict:
     """Grouped horizontal bars: each entry now (solid) and before any evidence (faded)."""
     order = [r["label"] for r in rows if r["kind"] == NOW]
-    x_scale: dict[str, Any] = {"type": "log", "domain": [1e-5, 1]} if log_scale else {
-        "domain": [0, max(0.05, x_max or max((r["probability"] for r in rows), default=1))]}
+    high = {r["label"]: r["high"] for r in ranges or []}
+    for r in rows:  # the value label sits right of the bar, or of its error bar
+        r["text_x"] = max(r["shown"], high.get(r["label"], 0.0))
+    top = x_max or max([r["text_x"] for r in rows] or [1.0])
+    x_scale: dict[str, Any] = {"type": "log", "domain": [LOG_TICKS[0], 1]} if log_scale else {
+        "domain": [0, min(1.0, max(0.05, top))], "nice": True}
     y = {"field": "label", "type": "nominal", "sort": order, "title": None,
          "axis": {"labelLimit": 260, "labelFontSize": 13}}
-    x = {"field": "shown", "type": "quantitative", "scale": x_scale,
-         "title": "Probability (log scale)" if log_scale else "Probability",
-         "axis": {"format": ".0%" if not log_scale else "~%", "grid": True}}
+    axis: dict[str, Any] = {"format": ".0%", "grid": True}
+    if log_scale:
+        axis = {"grid": True, "values": list(LOG_TICKS), "labelExpr": LOG_LABELS}
+    x = {"field": "shown", "type": "quantitative", "scale": x_scale, "axis": axis,
+         "title": "Probability (log scale)" if log_scale else "Probability"}
+    bar_from = {"x2": {"datum": LOG_TICKS[0]}} if log_scale else {}  # log axes have no zero
     layers: list[dict] = [
         {"mark": {"type": "bar", "cornerRadiusEnd": 2, "height": {"band": 0.9}},
          "encoding": {
-             "y": y, "x": x,
+             "y": y, "x": x, **bar_from,
              "yOffset": {"field": "kind", "type": "nominal", "sort": [NOW, BEFORE]},
              "color": {"field": "category", "type": "nominal", "title": None,
                        "scale": {"domain": [BENIGN, SERIOUS],
                                  "range": [COLOURS[BENIGN], COLOURS[SERIOUS]]},
-                       "legend": {"orient": "top"}},
+                       "legend": {"orient": "top", "labelLimit": 300,
+                                  "direction": "vertical" if compact else "horizontal"}},
              "opacity": {"field": "kind", "type": "nominal", "title": None,
                          "scale": {"domain": [NOW, BEFORE], "range": [1.0, 0.3]},
-                         "legend": {"orient": "top"}},
+                         "legend": {"orient": "bottom", "labelLimit": 300,
+                                    "direction": "vertical" if compact else "horizontal"}},
              "tooltip": [{"field": "label", "title": "Entry"},
                          {"field": "kind", "title": "When"},
                          {"field": "text", "title": "Probability"}]}},
         {"transform": [{"filter": {"field": "kind", "equal": NOW}}],
          "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
-         "encoding": {"y": y, "x": x,
+         "encoding": {"y": y, "x": {**x, "field": "text_x"},
                       "yOffset": {"field": "kind", "type": "nominal", "sort": [NOW, BEFORE]},
                       "text": {"field": "text"}}},
     ]
@@ -474,16 +543,29 @@ def differential_spec(rows: list[dict], *, log_scale: bool, x_max: float | None 
                                      "sort": [NOW, BEFORE]},
                          "tooltip": [{"field": "label", "title": "Entry"},
                                      {"field": "range_text", "title": "90% range"}]}})
-    return {"data": {"values": rows}, "height": {"step": 15}, "layer": layers,
+    return {"usermeta": {"chart": name}, "data": {"values": rows},
+            "height": {"step": 15}, "layer": layers,
             "config": {"axis": {"labelFontSize": 12}}}
 
 
+NICE_PROBABILITIES = (1e-5, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999,
+                      0.9999)
+
+
+def logit(p: float) -> float:
+    p = min(max(float(p), 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
 def waterfall_spec(rows: list[dict]) -> dict:
-    """Log-odds steps; the axis is labelled in probability."""
-    lab = "format(1/(1+exp(-datum.value)), '.2~%')"
+    """Log-odds steps; the axis is labelled in probability at round values."""
+    lab = "format(1/(1+exp(-datum.value)), '.3~%')"
     order = [r["step"] for r in rows]
+    lo = min(min(r["start"], r["end"]) for r in rows)
+    hi = max(max(r["start"], r["end"]) for r in rows)
+    ticks = [logit(p) for p in NICE_PROBABILITIES if lo - 0.5 <= logit(p) <= hi + 0.5]
     return {
-        "data": {"values": rows}, "height": {"step": 30},
+        "usermeta": {"chart": "why"}, "data": {"values": rows}, "height": {"step": 30},
         "layer": [
             {"mark": {"type": "bar", "height": {"band": 0.7}},
              "encoding": {
@@ -491,7 +573,8 @@ def waterfall_spec(rows: list[dict]) -> dict:
                        "axis": {"labelLimit": 280, "labelFontSize": 12}},
                  "x": {"field": "start", "type": "quantitative", "title": "Probability "
                        "(log-odds scale: each finding adds its weight)",
-                       "axis": {"labelExpr": lab}, "scale": {"zero": False}},
+                       "axis": {"labelExpr": lab, "values": ticks},
+                       "scale": {"zero": False}},
                  "x2": {"field": "end"},
                  "color": {"field": "direction", "type": "nominal", "title": None,
                            "scale": {"domain": ["raises it", "lowers it", "start / result"],
@@ -509,12 +592,12 @@ def waterfall_spec(rows: list[dict]) -> dict:
 def tornado_spec(rows: list[dict], base: float) -> dict:
     order = [r["parameter"] for r in rows if r["end"] == "parameter at its low end"]
     return {
-        "data": {"values": rows}, "height": {"step": 26},
+        "usermeta": {"chart": "tornado"}, "data": {"values": rows}, "height": {"step": 26},
         "layer": [
             {"mark": {"type": "bar", "height": {"band": 0.75}},
              "encoding": {
                  "y": {"field": "parameter", "type": "nominal", "sort": order, "title": None,
-                       "axis": {"labelLimit": 360}},
+                       "axis": {"labelLimit": 400, "labelFontSize": 12}},
                  "x": {"field": "base", "type": "quantitative", "title": "Probability of the "
                        "focus entry", "axis": {"format": "~%"}, "scale": {"zero": False}},
                  "x2": {"field": "result"},
@@ -523,7 +606,7 @@ def tornado_spec(rows: list[dict], base: float) -> dict:
                                                 "parameter at its high end"],
                                      "range": ["#0ea5e9", "#f59e0b"]},
                            "legend": {"orient": "top"}},
-                 "tooltip": [{"field": "parameter", "title": "Parameter"},
+                 "tooltip": [{"field": "full", "title": "Parameter"},
                              {"field": "range_text", "title": "Range"},
                              {"field": "result_text", "title": "Result"}]}},
             {"data": {"values": [{"base": base}]},
@@ -537,8 +620,9 @@ def icon_array_spec(count: int, denominator: int, colour: str, what: str) -> dic
     cells = [{"col": i % cols, "row": i // cols,
               "who": what if i < count else "everyone else"} for i in range(denominator)]
     return {
-        "data": {"values": cells}, "width": "container", "height": 12 * (denominator // cols),
-        "mark": {"type": "square", "size": 60, "filled": True},
+        "usermeta": {"chart": "icon array"}, "data": {"values": cells},
+        "width": {"step": 15}, "height": {"step": 15},
+        "mark": {"type": "square", "size": 110, "filled": True},
         "encoding": {
             "x": {"field": "col", "type": "ordinal", "axis": None},
             "y": {"field": "row", "type": "ordinal", "axis": None},
@@ -549,8 +633,8 @@ def icon_array_spec(count: int, denominator: int, colour: str, what: str) -> dic
         "config": {"view": {"stroke": None}}}
 
 
-def chart(spec: dict, key: str) -> None:
-    st.vega_lite_chart(spec, width="stretch", key=key)
+def chart(spec: dict, key: str, width: str = "stretch") -> None:
+    st.vega_lite_chart(spec, width=width, key=key)
 
 
 # ============================================================================ page sections
@@ -567,6 +651,9 @@ def sidebar(m: model.TwitchModel) -> None:
         case_picker(m)
         for group in ENTRY_GROUPS:
             nodes = [n for n in entry_nodes(m) if n.group == group]
+            if group in ("Other symptoms and signs", "Tests"):  # history before examination
+                nodes.sort(key=lambda n: list(SUBGROUPS).index(n.cost)
+                           if n.cost in SUBGROUPS else len(SUBGROUPS))
             if not nodes:
                 continue
             entered = sum(1 for n in nodes if n.id in ss.evidence)
@@ -580,10 +667,7 @@ def sidebar(m: model.TwitchModel) -> None:
                         if heading != sub and heading:
                             st.markdown(f"**{heading}**")
                         sub = heading
-                    st.segmented_control(
-                        n.label, [UNKNOWN, *n.states], key=f"ev_{n.id}", required=True,
-                        format_func=lambda s, n=n: UNKNOWN if s == UNKNOWN else n.state_label(s),
-                        help=n.description, width="stretch")
+                    evidence_widget(n)
         st.divider()
         st.markdown("### Save or open a scenario")
         st.download_button("Download this scenario (JSON)", scenario_document(m, ss.evidence),
@@ -596,11 +680,35 @@ def sidebar(m: model.TwitchModel) -> None:
                               "{\"fasciculations\": \"yes\", \"weakness\": \"none\"}")
 
 
+LONG_STATE_LABEL = 26  # characters: longer answers get a radio list (full text, wraps)
+
+
+def evidence_widget(n) -> None:
+    """One evidence item: "unknown" plus its states in plain words, one click to set.
+
+    Short answers are a segmented control; items with long answers (test results) a radio list.
+    Either way the widget key is ``ev_<node id>`` and its value the state id (or "unknown").
+    """
+    options = [UNKNOWN, *n.states]
+
+    def fmt(s: str) -> str:
+        return UNKNOWN if s == UNKNOWN else n.state_label(s)
+
+    if max(len(n.state_label(s)) for s in n.states) > LONG_STATE_LABEL:
+        st.radio(n.label, options, key=f"ev_{n.id}", format_func=fmt, help=n.description)
+    else:
+        st.segmented_control(n.label, options, key=f"ev_{n.id}", required=True,
+                             format_func=fmt, help=n.description, width="stretch")
+
+
 def case_picker(m: model.TwitchModel) -> None:
     try:
-        cases = load_teaching_cases(os.environ.get("TWITCHDX_CASES") or None)
-    except Exception as exc:  # a malformed cases file must not break entry
-        st.caption(f"Teaching cases could not be read ({exc}).")
+        cases = teaching_cases(m)
+    except ImportError:
+        st.caption("Teaching cases: coming soon.")
+        return
+    except model.TwitchDxError as exc:  # e.g. cases that name nodes this network lacks
+        st.caption(f"Teaching cases are not available for this knowledge base: {exc}")
         return
     if not cases:
         st.caption("Teaching cases: coming soon.")
@@ -614,7 +722,17 @@ def case_picker(m: model.TwitchModel) -> None:
                   disabled=st.session_state.get("case_pick") is None)
 
 
+PAGE_CSS = """
+<style>
+section[data-testid="stSidebar"] { min-width: 390px; }
+div.block-container { padding-top: 2.2rem; }
+section[data-testid="stSidebar"] div[data-testid="stVerticalBlock"] { gap: 0.55rem; }
+</style>
+"""
+
+
 def header(m: model.TwitchModel) -> None:
+    st.html(PAGE_CSS)
     st.title("TwitchDx", anchor=False)
     st.markdown("##### What-if explorer for the differential diagnosis of muscle twitching")
     st.info(model.DISCLAIMER, icon=":material/health_and_safety:")
@@ -634,7 +752,7 @@ def case_card(m: model.TwitchModel) -> None:
     ss = st.session_state
     if not ss.get("case_id"):
         return
-    cases = {c["id"]: c for c in load_teaching_cases(os.environ.get("TWITCHDX_CASES") or None)}
+    cases = {c["id"]: c for c in teaching_cases(m)}
     case = cases.get(ss.case_id)
     if case is None:
         return
@@ -697,19 +815,38 @@ def red_flags(m: model.TwitchModel) -> None:
 
 def causes_panel(m: model.TwitchModel, ev: dict) -> None:
     st.markdown("#### Likely causes")
-    if not has(m, "causes"):
-        coming_soon("Likely causes (what is producing this presentation)")
-        return
-    df = c_causes(priors_path(), evk(ev), m).head(8)
     st.caption("Ranked by the probability that each one is *causing* this presentation "
                "(not merely present).")
+    key = evk(ev)
+    fut = causes_worker(priors_path()).job(key)
+    try:
+        df = fut.result(timeout=CAUSES_WAIT)
+    except FutureTimeout:
+        poll_causes(key)
+        return
+    except CancelledError:
+        poll_causes(key)
+        return
+    show_causes(m, df)
+
+
+def show_causes(m: model.TwitchModel, df: pd.DataFrame) -> None:
     lines = []
-    for i, r in enumerate(df.itertuples(index=False), 1):
+    for i, r in enumerate(df.head(8).itertuples(index=False), 1):
         node = m.nodes.get(r.id)
         badge = ":red-badge[serious]" if node is not None and node.serious else ""
         lines.append(f"{i}. **{r.label}** {badge} — causing {fmt_p(r.probability_causing)}"
                      f" · present {fmt_p(r.probability_present)}")
     st.markdown("\n".join(lines))
+
+
+@st.fragment(run_every=0.3)
+def poll_causes(key: tuple) -> None:
+    """Shown while the likely causes are being worked out; reruns the page when they are."""
+    fut = causes_worker(priors_path()).job(key)
+    if fut.done() and dict(key) == st.session_state.get("evidence"):
+        st.rerun()
+    st.markdown(":gray[:material/hourglass_top: Working out the likely causes…]")
 
 
 def what_changed(m: model.TwitchModel, ev: dict) -> None:
@@ -732,7 +869,7 @@ def what_changed(m: model.TwitchModel, ev: dict) -> None:
         ratio = ""
         if r.probability_before > 0 and r.probability > 0 and a != "→":
             x = r.probability / r.probability_before
-            ratio = f" (×{x:.3g})" if x >= 1 else f" (÷{1 / x:.3g})"
+            ratio = f" (×{times(x)})" if x >= 1 else f" (÷{times(1 / x)})"
         lines.append(f"- :{colour}[**{a}**] **{r.label}**: {fmt_p(r.probability_before)} → "
                      f"**{fmt_p(r.probability)}**{ratio}")
     st.markdown("\n".join(lines))
@@ -757,33 +894,34 @@ def differential_panel(m: model.TwitchModel, ev: dict) -> None:
                       icon=":material/push_pin:", help="Keep this scenario to compare with "
                       "what you change next", width="stretch")
     df = c_differential(priors_path(), evk(ev), m)
-    c1, c2, c3 = st.columns([3, 2, 2])
     kinds = {"condition": "Conditions", "state": "States", "exposure": "Exposures"}
-    shown_kinds = c1.pills("Show", list(kinds.values()), selection_mode="multi",
-                           default=list(kinds.values()), key="diff_kinds")
-    n_max = max(1, len(df))
-    n = c2.number_input("Entries", min_value=1, max_value=n_max, value=min(12, n_max),
+    shown_kinds = st.pills("Show", list(kinds.values()), selection_mode="multi",
+                           default=list(kinds.values()), key="diff_kinds",
+                           label_visibility="collapsed",
+                           help="Conditions are diagnoses; states are deficiencies and other "
+                                "physiological states; exposures are lifestyle factors and "
+                                "medicines not yet entered")
+    c2, c3, c4 = st.columns([2, 2, 3], vertical_alignment="bottom")
+    n_max = max(1, len(focus_options(m)))  # fixed: observing an exposure must not shrink it
+    n = c2.number_input("Entries shown", min_value=1, max_value=n_max, value=min(12, n_max),
                         key="n_entries")
     log_scale = c3.toggle("Log scale", key="log_scale",
-                          help="Spread out rare entries (log axis)")
-    unc = c3.toggle("90% ranges", key="show_ranges",
-                    help="Uncertainty from the parameters' literature ranges "
-                         f"({UNCERTAINTY_SAMPLES} samples)")
+                          help="A log axis spreads out rare entries")
+    unc = c4.toggle("90% uncertainty", key="show_ranges",
+                    help="Error bars from sampling every parameter within its literature "
+                         f"range ({UNCERTAINTY_SAMPLES} samples)")
     df = df[df["role"].map(kinds).isin(shown_kinds or [])].head(int(n))
     if df.empty:
         st.caption("Nothing to show: choose at least one kind of entry.")
         return
     ranges = None
     if unc:
-        if has(m, "uncertainty"):
-            u = c_uncertainty(priors_path(), evk(ev), m)
-            u = u[u["id"].isin(df["id"])]
-            ranges = [{"label": r.label, "kind": NOW, "low": max(float(r.low), 1e-5),
-                       "high": max(float(r.high), 1e-5),
-                       "range_text": f"{fmt_p(r.low)} – {fmt_p(r.high)}"}
-                      for r in u.itertuples(index=False)]
-        else:
-            coming_soon("Uncertainty ranges")
+        u = c_uncertainty(priors_path(), evk(ev), m)
+        u = u[u["id"].isin(df["id"])]
+        ranges = [{"label": r.label, "kind": NOW, "low": max(float(r.low), 1e-5),
+                   "high": max(float(r.high), 1e-5),
+                   "range_text": f"{fmt_p(r.low)} – {fmt_p(r.high)}"}
+                  for r in u.itertuples(index=False)]
     chart(differential_spec(chart_rows(df), log_scale=log_scale, ranges=ranges),
           key="chart_differential")
     st.caption("Solid bars: probability with the evidence entered. Faded bars: before any "
@@ -812,13 +950,15 @@ def compare_panel(m: model.TwitchModel, ev: dict) -> None:
         with col, st.container(border=True):
             st.markdown(f"**Scenario {name}**")
             st.caption(evidence_sentence(m, evx))
-            chart(differential_spec(chart_rows(dfx), log_scale=log_scale, x_max=x_max),
+            chart(differential_spec(chart_rows(dfx), log_scale=log_scale, x_max=x_max,
+                                    name=f"scenario {name[0]}", compact=True),
                   key=f"chart_{name[0]}")
-    only_a = {k: v for k, v in pinned.items() if ev.get(k) != v}
-    only_b = {k: v for k, v in ev.items() if pinned.get(k) != v}
-    if only_a or only_b:
-        st.caption(f"A differs from B in: {evidence_sentence(m, only_a)} (A) vs "
-                   f"{evidence_sentence(m, only_b)} (B).")
+    differ = [k for k in {**pinned, **ev} if pinned.get(k) != ev.get(k)]
+    if differ:
+        st.caption("B differs from A in: " + "; ".join(
+            f"{label(m, k)}: "
+            f"{m.nodes[k].state_label(pinned[k]) if k in pinned else UNKNOWN} → "
+            f"{m.nodes[k].state_label(ev[k]) if k in ev else UNKNOWN}" for k in differ) + ".")
     else:
         st.caption("A and B have the same evidence: change something to compare.")
 
@@ -844,26 +984,19 @@ def focus_picker(m: model.TwitchModel, ev: dict) -> str:
 
 
 def why_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
-    if not has(m, "why"):
-        coming_soon("The 'Why' waterfall")
-        return
     if target in ev:
         st.caption(f"{label(m, target)} is in the evidence; pick another focus.")
         return
     if not ev:
         st.caption("Enter some evidence: the waterfall shows how each item moves the focus "
                    "entry away from its prior.")
-    exp = c_why(priors_path(), evk(ev), target, m)
+    exp = c_why(priors_path(), tuple(ev.items()), target, m)  # order matters here
     prior, post = float(exp.prior), float(exp.posterior)
     st.markdown(f"**{label(m, target)}**: {fmt_p(prior)} before any evidence → "
                 f"**{fmt_p(post)}** with it.")
     contrib = exp.contributions
     if contrib is None or len(contrib) == 0:
         return
-
-    def logit(p: float) -> float:
-        p = min(max(p, 1e-9), 1 - 1e-9)
-        return math.log(p / (1 - p))
 
     rows, cur = [], logit(prior)
     rows.append({"step": "Before any evidence", "start": cur - 0.05, "end": cur + 0.05,
@@ -886,7 +1019,9 @@ def why_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
     chart(waterfall_spec(rows), key="chart_why")
     table = pd.DataFrame({
         "Evidence": [rw["step"] for rw in rows[1:-1]],
-        "Likelihood ratio": [f"×{float(v):.3g}" for v in contrib["likelihood_ratio"]],
+        "Likelihood ratio": [f"×{times(float(v))}" if float(v) >= 1 else
+                             f"÷{times(1 / float(v))}" if float(v) > 0 else "×0"
+                             for v in contrib["likelihood_ratio"]],
         "Probability after": [fmt_p(v) for v in contrib["probability_after"]],
     })
     st.dataframe(table, hide_index=True, width="stretch")
@@ -895,9 +1030,6 @@ def why_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
 
 
 def next_tests_panel(m: model.TwitchModel, ev: dict) -> None:
-    if not has(m, "next_tests"):
-        coming_soon("What to ask next")
-        return
     objectives = {"entropy": "Narrow the whole differential",
                   "serious": "Rule serious disease in or out"}
     objective = st.radio("Goal", list(objectives), format_func=objectives.get,
@@ -914,9 +1046,6 @@ def next_tests_panel(m: model.TwitchModel, ev: dict) -> None:
         "Gain per cost": show["gain_per_cost"].astype(float).round(4),
     })
     st.dataframe(table, hide_index=True, width="stretch")
-    if not has(m, "test_outcomes"):
-        coming_soon("What each answer would do")
-        return
     ids = list(show["id"])
     cand = st.selectbox("What would each answer do?", ids, key="next_candidate",
                         format_func=lambda n: label(m, n))
@@ -951,15 +1080,12 @@ def frequency_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
     st.markdown(f"**{r['label']}**: {natural_frequency(p)} people like this "
                 f"({fmt_p(p)}).")
     chart(icon_array_spec(count, 1000, colour, f"have {r['label']} ({count:,})"),
-          key="chart_icons")
+          key="chart_icons", width="content")
     if 0 < p * 1000 < 1:
         st.caption(f"Rarer than 1 in 1,000: {natural_frequency(p, 100_000)} people like this.")
 
 
 def sensitivity_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
-    if not has(m, "sensitivity"):
-        coming_soon("The sensitivity (tornado) chart")
-        return
     if target in ev:
         st.caption(f"{label(m, target)} is in the evidence; pick another focus.")
         return
@@ -971,14 +1097,17 @@ def sensitivity_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
     hit = diff[diff["id"] == target]
     base = float(hit["probability"].iloc[0]) if len(hit) else float(
         (df["result_low"].astype(float) + df["result_high"].astype(float)).mean() / 2)
+    params = {p.name: p for p in m.kb.params}
     rows = []
     for r in df.itertuples(index=False):
-        name = str(r.label)
+        p = params.get(str(r.parameter))
+        name = short_param(m, p) if p is not None else f"{r.label} ({r.parameter})"
         rng = f"{fmt_p(r.low)} – {fmt_p(r.high)} (now {fmt_p(r.value)})"
         res = f"{fmt_p(r.result_low)} – {fmt_p(r.result_high)}"
         for end, result in (("parameter at its low end", r.result_low),
                             ("parameter at its high end", r.result_high)):
-            rows.append({"parameter": name, "end": end, "base": base,
+            rows.append({"parameter": name, "name": str(r.parameter), "end": end, "base": base,
+                         "full": describe_param(m, p) if p is not None else name,
                          "result": float(result), "range_text": rng, "result_text": res})
     st.markdown(f"Which literature numbers matter most for **{label(m, target)}** "
                 f"(now {fmt_p(base)}): each bar moves one parameter across its range.")
@@ -1019,6 +1148,28 @@ def describe_param(m: model.TwitchModel, p) -> str:
     return p.name
 
 
+def short_param(m: model.TwitchModel, p) -> str:
+    """A compact name for a parameter (chart labels): 'ALS → Tongue twitching'."""
+    node = m.nodes[p.node]
+    path = tuple(p.path)
+    kind = path[0]
+    multi = len(node.states) > 2
+    if kind == "prior":
+        state = path[1] if len(path) > 1 else node.states[1]
+        return f"How common: {node.label}" + (f" ({node.state_label(state)})" if multi else "")
+    if kind == "leak":
+        k = len(node.leak_by)
+        strata = ", ".join(m.nodes[b].state_label(s)
+                           for b, s in zip(node.leak_by, path[1:1 + k], strict=False))
+        rest = path[1 + k:]
+        state = f" = {node.state_label(rest[0])}" if rest and multi else ""
+        return f"{node.label}{state}, other causes" + (f" ({strata})" if strata else "")
+    if kind == "links":
+        state = f" ({node.state_label(path[3])})" if len(path) > 3 and multi else ""
+        return f"{label(m, path[1])} → {node.label}{state}"
+    return describe_param(m, p)
+
+
 def source_text(m: model.TwitchModel, p) -> tuple[str, str | None]:
     if p.source == "expert":
         return f"Expert estimate: {p.note or ''}".strip(), None
@@ -1029,20 +1180,24 @@ def source_text(m: model.TwitchModel, p) -> tuple[str, str | None]:
     return cite, src.get("url")
 
 
+def md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
 def params_table(m: model.TwitchModel, params: list) -> None:
+    """The numbers with their ranges and sources (a static table: text wraps, links work)."""
     if not params:
         st.caption("None.")
         return
     rows = []
     for p in params:
         cite, url = source_text(m, p)
+        source = md_escape(cite)
+        if url:
+            source += f" [link]({url})"
         rows.append({"What": describe_param(m, p), "Value": fmt_p(p.value),
-                     "Range": f"{fmt_p(p.low)} – {fmt_p(p.high)}", "Source": cite,
-                     "Link": url})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={"Link": st.column_config.LinkColumn("Link", width="small"),
-                                "What": st.column_config.TextColumn(width="large"),
-                                "Source": st.column_config.TextColumn(width="large")})
+                     "Range": f"{fmt_p(p.low)} – {fmt_p(p.high)}", "Source": source})
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
 
 
 def node_details_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
@@ -1053,7 +1208,7 @@ def node_details_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
     nid = st.selectbox("Cause or finding", ids, key="detail_node",
                        format_func=lambda n: f"{m.nodes[n].label} · {m.nodes[n].group}")
     node = m.nodes[nid]
-    left, right = st.columns([1, 1])
+    left, right = st.columns([3, 2], gap="large")
     with left:
         badges = f":gray-badge[{node.role}] :gray-badge[{node.group}]"
         if node.role == "condition":
@@ -1074,17 +1229,18 @@ def node_details_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
                 f"{node.state_label(s)} — {why}" for s, why in node.red_flags.items()))
         if node.note:
             st.caption(node.note)
-    with right:
-        depth = st.segmented_control("Network around it", [1, 2], key="net_depth",
-                                     default=1, format_func=lambda d: f"{d} step{'s' * (d > 1)}")
+    with right, st.container(border=True):
+        st.markdown("**The network around it**")
+        depth = st.segmented_control("Reach", [1, 2], key="net_depth", default=1,
+                                     format_func=lambda d: f"{d} step{'s' * (d > 1)}")
         context = st.toggle("Also show the evidence and the top causes", key="net_context",
                             value=True)
-        df = c_differential(priors_path(), evk(ev), m)
-        top = [i for i in df[df["role"] == "condition"]["id"].head(5)]
-        st.graphviz_chart(network_dot(m, nid, ev, top, int(depth or 1), context),
-                          width="stretch")
-        st.caption("Arrows run from cause to effect. Blue: observed. Orange: a top cause "
-                   "(red outline: serious). Thick outline: the selected node.")
+        st.caption("Arrows run from cause to effect. Blue: observed. Orange: one of the top "
+                   "five conditions (red outline: serious). Dashed: a hidden mechanism. Thick "
+                   "outline: the selected node.")
+    df = c_differential(priors_path(), evk(ev), m)
+    top = list(df[df["role"] == "condition"]["id"].head(5))
+    st.graphviz_chart(network_dot(m, nid, ev, top, int(depth or 1), context), width="stretch")
     st.markdown("**Numbers for this node (what produces it)**")
     params_table(m, [p for p in m.kb.params if p.node == nid])
     outgoing = [p for p in m.kb.params if len(p.path) > 1 and p.path[0] == "links"
@@ -1162,7 +1318,24 @@ def share_box(ev: Mapping[str, str]) -> None:
 # ============================================================================ main
 
 
+class Timings:
+    """Server-side time per section of one script run (read by benchmarks/bench_app.py)."""
+
+    def __init__(self) -> None:
+        self.t0 = self.last = time.perf_counter()
+        self.sections: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.sections[name] = 1000 * (now - self.last)
+        self.last = now
+
+    def total(self) -> float:
+        return 1000 * (time.perf_counter() - self.t0)
+
+
 def main() -> None:
+    timer = Timings()
     st.set_page_config(page_title="TwitchDx · what-if explorer", page_icon=":material/neurology:",
                        layout="wide", initial_sidebar_state="expanded")
     key = priors_path()
@@ -1174,23 +1347,39 @@ def main() -> None:
         st.error(f"The knowledge base could not be loaded ({type(exc).__name__}: {exc}).",
                  icon=":material/error:")
         st.stop()
-    init_session(m, key)
+    try:
+        page(m, timer)
+    except Exception as exc:  # Stop/Rerun are BaseExceptions and pass through
+        log.error("page failed:\n%s", traceback.format_exc())
+        st.error(f"Something went wrong while drawing the page ({type(exc).__name__}: {exc}). "
+                 "Press Reset, or reload the page.", icon=":material/error:")
+
+
+def page(m: model.TwitchModel, timer: Timings) -> None:
+    init_session(m, priors_path())
     sync_state(m)
     ev = dict(st.session_state.evidence)
+    timer.mark("model + state sync")
 
     sidebar(m)
+    timer.mark("evidence entry")
     header(m)
     show_flash()
     case_card(m)
     evidence_summary(m)
     red_flags(m)
+    timer.mark("header, case, red flags")
     left, right = st.columns([2, 3], gap="large")
     with left:
         panel("Likely causes", lambda: causes_panel(m, ev))
+        timer.mark("likely causes")
         panel("What changed", lambda: what_changed(m, ev))
+        timer.mark("what changed")
     with right:
         panel("The differential", lambda: differential_panel(m, ev))
+        timer.mark("differential")
     panel("Scenario A/B", lambda: compare_panel(m, ev))
+    timer.mark("A/B")
     st.divider()
     target = focus_picker(m, ev)
     tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")
@@ -1201,8 +1390,11 @@ def main() -> None:
         with tab:
             if tab.open is not False:
                 panel(name, view)
+                timer.mark(f"tab: {name}")
     st.divider()
     share_box(ev)
-
+    timer.mark("footer")
+    st.session_state._timings = timer.sections
+    st.session_state._run_ms = timer.total()
 
 main()
