@@ -29,7 +29,13 @@ import pandas as pd
 import streamlit as st
 
 import model
-from model.display import arrow, format_probability, natural_frequency
+from model.display import (
+    arrow,
+    describe_parameter,
+    format_probability,
+    natural_frequency,
+    short_parameter,
+)
 
 log = logging.getLogger("twitchdx.app")
 
@@ -1101,73 +1107,17 @@ def sensitivity_panel(m: model.TwitchModel, ev: dict, target: str) -> None:
     rows = []
     for r in df.itertuples(index=False):
         p = params.get(str(r.parameter))
-        name = short_param(m, p) if p is not None else f"{r.label} ({r.parameter})"
+        name = short_parameter(m, p) if p is not None else f"{r.label} ({r.parameter})"
         rng = f"{fmt_p(r.low)} – {fmt_p(r.high)} (now {fmt_p(r.value)})"
         res = f"{fmt_p(r.result_low)} – {fmt_p(r.result_high)}"
         for end, result in (("parameter at its low end", r.result_low),
                             ("parameter at its high end", r.result_high)):
             rows.append({"parameter": name, "name": str(r.parameter), "end": end, "base": base,
-                         "full": describe_param(m, p) if p is not None else name,
+                         "full": describe_parameter(m, p) if p is not None else name,
                          "result": float(result), "range_text": rng, "result_text": res})
     st.markdown(f"Which literature numbers matter most for **{label(m, target)}** "
                 f"(now {fmt_p(base)}): each bar moves one parameter across its range.")
     chart(tornado_spec(rows, base), key="chart_tornado")
-
-
-def describe_param(m: model.TwitchModel, p) -> str:
-    node = m.nodes[p.node]
-    path = tuple(p.path)
-    kind = path[0]
-
-    def sname(s: str) -> str:
-        return node.state_label(s)
-
-    default = node.states[1] if len(node.states) > 1 else node.states[0]
-    if kind == "prior":
-        state = path[1] if len(path) > 1 else default
-        return f"{node.label} = {sname(state)} in the population"
-    if kind == "leak":
-        k = len(node.leak_by)
-        strata, rest = path[1:1 + k], path[1 + k:]
-        state = rest[0] if rest else default
-        where = ", ".join(f"{label(m, b)} {m.nodes[b].state_label(s)}"
-                          for b, s in zip(node.leak_by, strata, strict=False))
-        return (f"{node.label} = {sname(state)} with none of its listed causes"
-                + (f" ({where})" if where else ""))
-    if kind == "links":
-        parent, pstate = path[1], path[2]
-        state = path[3] if len(path) > 3 else default
-        return (f"{label(m, parent)} = {m.nodes[parent].state_label(pstate)} alone causes "
-                f"{node.label} = {sname(state)}")
-    if kind == "rows":
-        row = node.rows[int(path[1])]
-        state = path[2] if len(path) > 2 else default
-        cond = ", ".join(f"{label(m, k)} = {m.nodes[k].state_label(v)}"
-                         for k, v in row.when.items()) or "otherwise"
-        return f"{node.label} = {sname(state)} when {cond}"
-    return p.name
-
-
-def short_param(m: model.TwitchModel, p) -> str:
-    """A compact name for a parameter (chart labels): 'ALS → Tongue twitching'."""
-    node = m.nodes[p.node]
-    path = tuple(p.path)
-    kind = path[0]
-    multi = len(node.states) > 2
-    if kind == "prior":
-        state = path[1] if len(path) > 1 else node.states[1]
-        return f"How common: {node.label}" + (f" ({node.state_label(state)})" if multi else "")
-    if kind == "leak":
-        k = len(node.leak_by)
-        strata = ", ".join(m.nodes[b].state_label(s)
-                           for b, s in zip(node.leak_by, path[1:1 + k], strict=False))
-        rest = path[1 + k:]
-        state = f" = {node.state_label(rest[0])}" if rest and multi else ""
-        return f"{node.label}{state}, other causes" + (f" ({strata})" if strata else "")
-    if kind == "links":
-        state = f" ({node.state_label(path[3])})" if len(path) > 3 and multi else ""
-        return f"{label(m, path[1])} → {node.label}{state}"
-    return describe_param(m, p)
 
 
 def source_text(m: model.TwitchModel, p) -> tuple[str, str | None]:
@@ -1195,7 +1145,7 @@ def params_table(m: model.TwitchModel, params: list) -> None:
         source = md_escape(cite)
         if url:
             source += f" [link]({url})"
-        rows.append({"What": describe_param(m, p), "Value": fmt_p(p.value),
+        rows.append({"What": describe_parameter(m, p), "Value": fmt_p(p.value),
                      "Range": f"{fmt_p(p.low)} – {fmt_p(p.high)}", "Source": source})
     st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
 

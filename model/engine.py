@@ -184,7 +184,7 @@ class JunctionTree:
                 fn = functools.partial(np.einsum, eq)
             else:
                 eq = ",".join(self._sub(v) for v, _ in inputs) + "->" + self._sub(out_vars)
-                fn = oe.contract_expression(eq, *shapes)
+                fn = oe.contract_expression(eq, *shapes, optimize="greedy")
             self._expr[ck] = fn
         return fn(*(a for _, a in inputs))
 

@@ -20,6 +20,7 @@ variables, carry the twin networks of the counterfactual ranking.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +103,9 @@ class Inference:
             and len(kb.nodes[n].parents) - len(kb.nodes[n].leak_by) >= FACTORISE_MIN_LINKS}
         self._plans: dict = {}
         self._columns: dict[int, dict] = {}
+        # Streamlit sessions share one cached model across threads: the plan and column caches
+        # are mutated during a query, so queries are serialised.
+        self._lock = threading.RLock()
 
     # -- parameter-dependent pieces ----------------------------------------------------------
     def columns(self, values: np.ndarray):
@@ -357,6 +361,10 @@ class Inference:
 
         Returns (log_evidence (batch,), {core node: (batch, card) marginals}).
         """
+        with self._lock:
+            return self._run(elements, values, want, twin)
+
+    def _run(self, elements, values, want, twin):
         values = self.values if values is None else values
         if len(elements) > 1 and values.shape[0] > 1:
             raise ValueError("batch either evidence elements or parameter samples, not both")

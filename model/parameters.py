@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .display import describe_parameter
 from .errors import ImpossibleEvidenceError
 from .graph import reachable
 
@@ -137,6 +138,7 @@ def sensitivity(m, evidence, target: str, state: str | None = None, top: int | N
     for p in m.kb.params:
         r_lo, r_hi = results.get(p.index, (point, point))
         rows.append({"parameter": p.name, "node": p.node, "label": m.kb.nodes[p.node].label,
+                     "description": describe_parameter(m, p),
                      "value": p.value, "low": p.low, "high": p.high, "source": p.source,
                      "result_low": r_lo, "result_high": r_hi,
                      "swing": abs(r_hi - r_lo) if np.isfinite(r_hi - r_lo) else np.inf})

@@ -76,7 +76,7 @@ def cmd_sensitivity(args) -> None:
     df = m.sensitivity(ev, target, top=args.top or 15)
     _emit(args, {"target": target, "evidence": ev, "point": df.attrs["point"],
                  "parameters": _records(df)},
-          lambda: df[["parameter", "value", "low", "high", "result_low", "result_high",
+          lambda: df[["description", "value", "low", "high", "result_low", "result_high",
                       "swing"]].to_string(index=False))
 
 
