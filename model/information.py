@@ -135,12 +135,14 @@ def next_tests(m, evidence, objective: str = "entropy", sort_by: str = "informat
 
 
 def test_outcomes(m, evidence, finding: str, top: int = 5) -> pd.DataFrame:
-    """How the top entries of the differential would move under each outcome of ``finding``."""
+    """How the top diagnoses (conditions and states of the differential) would move under each
+    outcome of ``finding``."""
     ev = m.check_evidence(evidence)
     node = m.check_node(finding)
     if finding in ev:
         raise m.evidence_error(f"'{finding}' is already observed")
     now = m.differential(ev)
+    now = now[now["role"].isin(["condition", "state"])]
     ids = list(now["id"].head(top))
     current = dict(zip(now["id"], now["probability"], strict=True))
     p_out, post, _ = outcomes(m, ev, [finding], ids)

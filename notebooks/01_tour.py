@@ -219,3 +219,22 @@ print(table.to_string(index=False))
 print()
 for key in sorted({p.source for p in behind}):
     print(f"- {key}: {cite(key)}")
+
+# %% [markdown]
+# ## What to ask or test next
+#
+# `m.next_tests(evidence)` ranks every unobserved finding by its expected information gain
+# (bits) about the differential, with its cost tier (question < examination < blood test <
+# specialist test); `objective="serious"` asks instead how much a finding would settle whether
+# any serious condition is present. `m.test_outcomes` shows how the top of the differential
+# would move under each result of the best candidate.
+
+# %%
+nxt = m.next_tests(ev)
+print(nxt.head(8).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+best = nxt.iloc[0]["id"]
+outcomes = m.test_outcomes(ev, best, top=4)
+print(f"\nIf we ask about '{m.nodes[best].label}':")
+print(outcomes[["outcome_label", "outcome_probability", "label", "now", "probability"]]
+      .to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+assert (nxt["information_gain"] >= 0).all()
