@@ -900,9 +900,9 @@ def differential_panel(m: model.TwitchModel, ev: dict) -> None:
                       icon=":material/push_pin:", help="Keep this scenario to compare with "
                       "what you change next", width="stretch")
     df = c_differential(priors_path(), evk(ev), m)
-    kinds = {"condition": "Conditions", "state": "States", "exposure": "Exposures"}
+    kinds = KINDS
     shown_kinds = st.pills("Show", list(kinds.values()), selection_mode="multi",
-                           default=list(kinds.values()), key="diff_kinds",
+                           default=DEFAULT_KINDS, key="diff_kinds",
                            label_visibility="collapsed",
                            help="Conditions are diagnoses; states are deficiencies and other "
                                 "physiological states; exposures are lifestyle factors and "
@@ -935,6 +935,12 @@ def differential_panel(m: model.TwitchModel, ev: dict) -> None:
                "present at once, so they need not add up to 100%.")
 
 
+KINDS = {"condition": "Conditions", "state": "States", "exposure": "Exposures"}
+# Diagnoses by default: unobserved exposures sit at about their population frequency
+# (caffeine ~65%) and would crowd the top of every chart; one click adds them.
+DEFAULT_KINDS = ["Conditions", "States"]
+
+
 def compare_panel(m: model.TwitchModel, ev: dict) -> None:
     ss = st.session_state
     if ss.pinned is None:
@@ -947,8 +953,11 @@ def compare_panel(m: model.TwitchModel, ev: dict) -> None:
     b2.button("Unpin A", key="unpin", on_click=on_unpin, icon=":material/close:",
               width="stretch")
     n = int(ss.get("n_entries") or 12)
-    da = c_differential(priors_path(), evk(pinned), m).head(n)
-    db = c_differential(priors_path(), evk(ev), m).head(n)
+    roles = [r for r, k in KINDS.items() if k in (ss.get("diff_kinds") or DEFAULT_KINDS)]
+    da = c_differential(priors_path(), evk(pinned), m)
+    db = c_differential(priors_path(), evk(ev), m)
+    da = da[da["role"].isin(roles)].head(n)  # the same kinds as the main chart
+    db = db[db["role"].isin(roles)].head(n)
     x_max = max(float(da["probability"].max()), float(db["probability"].max()), 0.05)
     log_scale = bool(ss.get("log_scale"))
     ca, cb = st.columns(2)
