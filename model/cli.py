@@ -49,6 +49,14 @@ def parse_evidence(items: list[str]) -> dict[str, str]:
     return out
 
 
+def target_and_evidence(args, what: str, example: str) -> tuple[str, dict[str, str]]:
+    """Split 'TARGET ID=STATE ...' arguments; the target must be named."""
+    if not args.evidence:
+        raise UsageError(f"{args.command} needs a {what}, e.g. '{example}'")
+    target, *items = args.evidence
+    return target, parse_evidence(items)
+
+
 def _model(args):
     import model
 
@@ -104,10 +112,7 @@ def cmd_diagnose(args) -> None:
 @command("posterior", "the posterior distribution of one node: NODE ID=STATE ...")
 def cmd_posterior(args) -> None:
     m = _model(args)
-    if not args.evidence:
-        raise UsageError("posterior needs a NODE, e.g. 'twitchdx posterior als weakness=none'")
-    node, *items = args.evidence
-    ev = parse_evidence(items)
+    node, ev = target_and_evidence(args, "NODE", "twitchdx posterior als weakness=none")
     m.check_node(node)
     m.check_evidence(ev)
     if node in ev:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .cli import UsageError, _emit, _model, _records, _table, command, parse_evidence
+from .cli import _emit, _model, _records, _table, command, parse_evidence, target_and_evidence
 from .display import format_probability
 
 
@@ -25,10 +25,7 @@ def cmd_causes(args) -> None:
 @command("why", "each observation's contribution to a diagnosis: TARGET ID=STATE ...")
 def cmd_why(args) -> None:
     m = _model(args)
-    if not args.evidence:
-        raise UsageError("why needs a TARGET, e.g. 'twitchdx why als weakness=progressive'")
-    target, *items = args.evidence
-    ev = parse_evidence(items)
+    target, ev = target_and_evidence(args, "TARGET", "twitchdx why als weakness=progressive")
     ex = m.why(ev, target)
     rows = [{k: (_finite(v) if isinstance(v, float) else v) for k, v in r.items()}
             for r in ex.contributions.to_dict(orient="records")]
@@ -68,11 +65,8 @@ def cmd_uncertainty(args) -> None:
 @command("sensitivity", "parameters that move P(TARGET | evidence) most: TARGET ID=STATE ...")
 def cmd_sensitivity(args) -> None:
     m = _model(args)
-    if not args.evidence:
-        raise UsageError("sensitivity needs a TARGET, e.g. 'twitchdx sensitivity als "
-                         "fasciculations=yes'")
-    target, *items = args.evidence
-    ev = parse_evidence(items)
+    target, ev = target_and_evidence(args, "TARGET",
+                                     "twitchdx sensitivity als fasciculations=yes")
     df = m.sensitivity(ev, target, top=args.top or 15)
     _emit(args, {"target": target, "evidence": ev, "point": df.attrs["point"],
                  "parameters": _records(df)},
