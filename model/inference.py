@@ -106,6 +106,7 @@ class Inference:
         # Streamlit sessions share one cached model across threads: the plan and column caches
         # are mutated during a query, so queries are serialised.
         self._lock = threading.RLock()
+        self._pair_memo: dict = {}
 
     # -- parameter-dependent pieces ----------------------------------------------------------
     def columns(self, values: np.ndarray):
@@ -159,8 +160,9 @@ class Inference:
                 builders += self._noisy_builders(n, var, pairs, twin, core=True)
             else:
                 builders.append(self._cpt_builder(n, var, pairs))
-        for n in positive:
-            builders += self._noisy_builders(n, var, pairs, twin, core=False)
+        for n in self.ids:  # model order: equal sets must give identical layouts
+            if n in positive:
+                builders += self._noisy_builders(n, var, pairs, twin, core=False)
         # leak strata of every noisy finding must share a clique (negative/barren findings put
         # a factor over them there)
         seen = {s for s, _ in builders}
@@ -231,6 +233,15 @@ class Inference:
 
     def _pair_columns(self, n: str, cols, pairs, twin):
         """Leak and link columns (1, S_f, S_c, S_both) of a twin pair node (binary noisy-OR)."""
+        key = (n, id(cols), twin.cause)
+        hit = self._pair_memo.get(key)
+        if hit is not None:
+            return hit
+        out = self._pair_columns_uncached(n, cols, pairs, twin)
+        self._pair_memo[key] = out
+        return out
+
+    def _pair_columns_uncached(self, n: str, cols, pairs, twin):
         leak, links = cols[n]
         s_leak = leak[..., 0]
         one = np.ones_like(s_leak)
@@ -274,6 +285,7 @@ class Inference:
         if values is self.values and "pots" in plan.cache:
             return plan.cache["pots"]
         cpts, cols = self.columns(values)
+        self._pair_memo = {}  # pair columns are shared by a pair node's leak and link factors
         arrays = []
         for scope, fn in plan.builders:
             if fn is None:
