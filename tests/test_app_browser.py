@@ -96,8 +96,10 @@ def test_shared_link_restores_the_scenario(page: Page, streamlit_url, shot_dir):
     expect_differential(page, ev)
     expect(page.get_by_text("Presentation (4):")).to_be_visible()
     expect(page.get_by_text("Red flags — see a doctor promptly (2)")).to_be_visible()
+    settled(page)  # the first script run has finished drawing the widgets
     checked = page.locator(".st-key-ev_twitch_tongue").get_by_role("radio", name="yes")
     expect(checked).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_text("Presentation (4):")).to_be_visible()  # the link's evidence kept
     page.screenshot(path=str(shot_dir / "03_shared_link.png"))
 
 
