@@ -22,7 +22,13 @@ class QueryResult:
     log_evidence: np.ndarray  # (batch,): log P(evidence); -inf where impossible
     marginals: dict[str, np.ndarray]  # node -> (batch, card)
 
+    @property
+    def possible(self) -> np.ndarray:
+        """(batch,) True where the evidence has non-zero probability."""
+        return np.isfinite(self.log_evidence)
 
+
+DIAGNOSIS_ROLES = ("condition", "state")
 DIFFERENTIAL_COLUMNS = ["id", "role", "label", "probability", "prior", "serious"]
 Evidence = Mapping[str, str]
 
@@ -37,7 +43,6 @@ class TwitchModel:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.ids: list[str] = list(kb.nodes)
-        self.index = {nid: i for i, nid in enumerate(self.ids)}
         self.builder = CPTBuilder(kb)
         self.values = point_values(kb)
         self.inference = Inference(kb, self.builder, self.values)
@@ -168,7 +173,7 @@ class TwitchModel:
         ev = self.check_evidence(evidence)
         want = [n for n in self.ids if n not in ev]
         result = self.query([ev], want)
-        if not np.isfinite(result.log_evidence[0]):
+        if not result.possible[0]:
             raise ImpossibleEvidenceError(ev)
         return {nid: dict(zip(self.kb.nodes[nid].states,
                               map(float, result.marginals[nid][0]), strict=True))
@@ -221,6 +226,12 @@ class TwitchModel:
         df = pd.DataFrame(rows, columns=DIFFERENTIAL_COLUMNS)
         return df.sort_values("probability", ascending=False, kind="stable").reset_index(
             drop=True)
+
+    def diagnoses(self, evidence: Evidence | None = None) -> pd.DataFrame:
+        """The differential's conditions and states only (unobserved exposures, which sit at
+        about their population frequency, left out); same columns and order."""
+        df = self.differential(evidence)
+        return df[df["role"].isin(DIAGNOSIS_ROLES)].reset_index(drop=True)
 
 
     # -- reasoning (each delegates to the module that holds it) ---------------------------------

@@ -70,14 +70,18 @@ def _emit(args, payload: dict, text: Callable[[], str]) -> None:
         print(text())
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
+def _records(df: pd.DataFrame, infinite_as_null: bool = False) -> list[dict]:
+    """JSON-ready rows. A non-finite number is an error (never a NaN shown as a probability),
+    unless ``infinite_as_null``: an infinite likelihood ratio or log-odds is written as null."""
     recs = df.to_dict(orient="records")
     for r in recs:
         for k, v in r.items():
-            if isinstance(v, float) and not math.isfinite(v):
-                raise TwitchDxError(f"non-finite value in column '{k}' for '{r.get('id')}'")
             if hasattr(v, "item"):
-                r[k] = v.item()
+                r[k] = v = v.item()
+            if isinstance(v, float) and not math.isfinite(v):
+                if not (infinite_as_null and math.isinf(v)):
+                    raise TwitchDxError(f"non-finite value in column '{k}' for '{r.get('id')}'")
+                r[k] = None
     return recs
 
 

@@ -53,7 +53,7 @@ def causes(m, evidence, effect: str = "fasciculations") -> pd.DataFrame:
         effect_absent = False
     cand = [n for n in m.ids if m.kb.nodes[n].role in CAUSE_ROLES]
     base = m.query([ev], want=[n for n in cand if n not in ev])
-    if not np.isfinite(base.log_evidence[0]):
+    if not base.possible[0]:
         raise ImpossibleEvidenceError(ev)
     log_pe = base.log_evidence[0]
     upstream = ancestors(m.kb, [effect])

@@ -25,10 +25,6 @@ class Propagation:
     marginals: list[np.ndarray]  # per variable: (batch, card), normalised posteriors
     log_evidence: np.ndarray  # (batch,): log P(evidence); -inf where the evidence is impossible
 
-    @property
-    def possible(self) -> np.ndarray:
-        return np.isfinite(self.log_evidence)
-
 
 class JunctionTree:
     """Junction tree over variables ``0..n-1`` with cardinalities ``cards``.
@@ -156,10 +152,6 @@ class JunctionTree:
                             sub.append(d)
                 order.extend(sub)
         return edges, parent, order
-
-    @property
-    def max_clique_size(self) -> int:
-        return max(self.sizes)
 
     # -- numerics --------------------------------------------------------------------------
     def _sub(self, vars_: Sequence[int]) -> str:

@@ -119,8 +119,7 @@ def rank_causes(m, case: dict, ranking: str = "auto") -> tuple[str, pd.DataFrame
         out = pd.DataFrame({"id": df["id"], "score": df["probability_causing"],
                             "present": df["probability_present"]})
     else:
-        df = m.differential(ev)
-        df = df[df["role"].isin(["condition", "state"])]
+        df = m.diagnoses(ev)
         out = pd.DataFrame({"id": df["id"], "score": df["probability"],
                             "present": df["probability"]})
     return ranking, out.reset_index(drop=True)

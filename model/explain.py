@@ -52,7 +52,7 @@ def why(m, evidence, target: str) -> Explanation:
     items = list(ev.items())
     prefixes = [dict(items[:k]) for k in range(len(items) + 1)]
     res = m.query(prefixes, want=[target])
-    if not np.isfinite(res.log_evidence[-1]):
+    if not res.possible[-1]:
         raise ImpossibleEvidenceError(ev)
     probs = 1.0 - res.marginals[target][:, 0]
     rows = []

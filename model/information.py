@@ -53,9 +53,10 @@ def outcomes(m, ev: dict[str, str], findings: list[str], want: list[str],
                 elements.append({**base_ev, f: s})
                 owners.append((f, k))
     res = m.query(elements, want=want)
-    log_ref = m.query([ev], want=[]).log_evidence[0]
-    if not np.isfinite(log_ref):
+    ref = m.query([ev], want=[])
+    if not ref.possible[0]:
         raise ImpossibleEvidenceError(ev)
+    log_ref = ref.log_evidence[0]
     with np.errstate(over="ignore", invalid="ignore"):
         w = np.exp(res.log_evidence - log_ref)  # P(element | ev)
     present = np.stack([1.0 - res.marginals[t][:, 0] for t in want], axis=1) if want else \
@@ -141,8 +142,7 @@ def test_outcomes(m, evidence, finding: str, top: int = 5) -> pd.DataFrame:
     node = m.check_node(finding)
     if finding in ev:
         raise m.evidence_error(f"'{finding}' is already observed")
-    now = m.differential(ev)
-    now = now[now["role"].isin(["condition", "state"])]
+    now = m.diagnoses(ev)
     ids = list(now["id"].head(top))
     current = dict(zip(now["id"], now["probability"], strict=True))
     p_out, post, _ = outcomes(m, ev, [finding], ids)

@@ -61,10 +61,6 @@ def distribution_groups(kb) -> list[list[int]]:
     return groups
 
 
-def _targets(m, ev: dict[str, str]) -> list[str]:
-    return m.differential_ids(ev)
-
-
 def uncertainty(m, evidence, samples: int = 1000, seed: int = 0, level: float = 0.9,
                 chunk: int = 250) -> pd.DataFrame:
     """The differential with a ``level`` interval for each entry from parameter uncertainty.
@@ -86,7 +82,7 @@ def uncertainty(m, evidence, samples: int = 1000, seed: int = 0, level: float = 
     for start in range(0, samples, chunk):
         block = vals[start:start + chunk]
         res = m.query([ev], want=ids, values=block)
-        if not np.isfinite(res.log_evidence).all():
+        if not res.possible.all():
             raise ImpossibleEvidenceError(ev)
         for j, nid in enumerate(ids):
             draws[start:start + chunk, j] = 1.0 - res.marginals[nid][:, 0]
@@ -130,8 +126,7 @@ def sensitivity(m, evidence, target: str, state: str | None = None, top: int | N
             res = m.query([ev], want=[target], values=block)
             marg = res.marginals[target]
             vals_t = (1.0 - marg[:, 0]) if state is None else marg[:, node.states.index(state)]
-            out[start:start + len(block)] = np.where(np.isfinite(res.log_evidence), vals_t,
-                                                     np.nan)
+            out[start:start + len(block)] = np.where(res.possible, vals_t, np.nan)
         for i, p in enumerate(params):
             results[p.index] = (float(out[2 * i]), float(out[2 * i + 1]))
     rows = []

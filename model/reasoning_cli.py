@@ -27,8 +27,7 @@ def cmd_why(args) -> None:
     m = _model(args)
     target, ev = target_and_evidence(args, "TARGET", "twitchdx why als weakness=progressive")
     ex = m.why(ev, target)
-    rows = [{k: (_finite(v) if isinstance(v, float) else v) for k, v in r.items()}
-            for r in ex.contributions.to_dict(orient="records")]
+    rows = _records(ex.contributions, infinite_as_null=True)
     payload = {"target": target, "evidence": ev, "prior": ex.prior, "posterior": ex.posterior,
                "prior_log_odds": _finite(ex.prior_log_odds),
                "posterior_log_odds": _finite(ex.posterior_log_odds), "contributions": rows}

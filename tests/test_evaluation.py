@@ -128,6 +128,7 @@ def _stub(causes: list[tuple[str, float]], differential: list[tuple[str, float]]
         present_probability=lambda i, d: 1 - d["no"],
         causes=lambda ev: ranked(causes, "probability_causing"),
         differential=lambda ev: ranked(differential, "probability"),
+        diagnoses=lambda ev: ranked(differential, "probability"),  # all stub nodes: conditions
     )
 
 
