@@ -26,7 +26,7 @@ NODE_FIELDS = {
     "cost", "red_flags", "prior", "leak", "leak_by", "links", "rows", "note",
 }
 PARAM_FIELDS = {"value", "range", "source", "note"}
-MAX_CPT_ENTRIES = 4096
+MAX_CPT_ENTRIES = 8192  # v2: twitching has 12 causes (2^13 entries), still small for pgmpy/pyAgrum
 EXPERT = "expert"
 
 PACKAGE_DIR = Path(__file__).resolve().parent

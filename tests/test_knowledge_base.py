@@ -42,7 +42,7 @@ def test_every_catalog_node_and_state_in_order():
             assert list(node.states) == [str(s) for s in spec["states"]], node_id
             assert node.role == role, node_id
             n_checked += 1
-    assert n_checked == 95
+    assert n_checked == 111
 
 
 def test_catalog_copy_matches_the_spec_when_available():
