@@ -25,7 +25,10 @@ NODE_FIELDS = {
     "label", "description", "role", "states", "state_labels", "parents", "model", "serious",
     "cost", "red_flags", "prior", "leak", "leak_by", "links", "rows", "note",
 }
-PARAM_FIELDS = {"value", "range", "source", "note"}
+PARAM_FIELDS = {"value", "range", "range_kind", "source", "note"}
+# What a parameter's range is (read by the uncertainty sampler): a 95% or 90% confidence
+# interval from the source, the spread of estimates across studies or strata, or a judgement.
+RANGE_KINDS = ("ci95", "ci90", "spread", "judgement")
 MAX_CPT_ENTRIES = 8192  # v2: twitching has 12 causes (2^13 entries), still small for pgmpy/pyAgrum
 EXPERT = "expert"
 
@@ -47,6 +50,7 @@ class Param:
     node: str
     path: tuple[str, ...]  # where it sits inside the node, e.g. ("links", "diabetes", "yes")
     file: str
+    range_kind: str = "judgement"
 
     @property
     def name(self) -> str:
@@ -364,6 +368,9 @@ class _Builder:
                             nid, fld)
         if not low <= v <= high:
             raise self._err(f"range [{low}, {high}] excludes its value {v}", fname, nid, fld)
+        kind = value.get("range_kind", "judgement")
+        if kind not in RANGE_KINDS:
+            raise self._err(f"range_kind {kind!r} is not one of {list(RANGE_KINDS)} (ci95/ci90: a confidence interval from the source; spread: across studies or strata; judgement: a plausible range)", fname, nid, fld)
         src = value.get("source")
         if not src:
             raise self._err("missing 'source': cite a key of sources.yaml, or write 'expert' "
@@ -380,7 +387,8 @@ class _Builder:
             raise self._err(f"unknown source '{src}'{hint}; add it to sources.yaml or use "
                             "'expert' with a note", fname, nid, fld)
         p = Param(index=len(self.params), value=float(v), low=low, high=high, source=src,
-                  note=str(note).strip() if note else None, node=nid, path=path, file=fname)
+                  note=str(note).strip() if note else None, node=nid, path=path, file=fname,
+                  range_kind=str(kind))
         self.params.append(p)
         return p
 

@@ -1,8 +1,11 @@
 """How sure, and which numbers matter: parameter uncertainty and one-way sensitivity.
 
 Each parameter is sampled from a split logit-normal distribution whose median is its value and
-whose 5th and 95th percentiles are the ends of its range (so a range is read as a 90% interval;
-a zero-width range is a fixed number). Samples run through the same compiled junction tree with a
+whose range gives its tails, as the parameter's ``range_kind`` says: a 95% confidence interval
+(``ci95``) gives the 2.5th and 97.5th percentiles, a 90% one (``ci90``) the 5th and 95th, and
+both may be exceeded; a spread across studies or a judgement is read as the 5th-95th percentiles
+of a distribution censored at the range's ends (values outside it are implausible). A zero-width
+range is a fixed number. Samples run through the same compiled junction tree with a
 leading batch axis.
 """
 
@@ -16,6 +19,8 @@ from .errors import ImpossibleEvidenceError
 from .graph import reachable
 
 Z90 = 1.6448536269514722  # standard normal 95th percentile
+Z_BY_KIND = {"ci95": 1.959963984540054, "ci90": Z90, "spread": Z90, "judgement": Z90}
+BOUNDED_KINDS = ("spread", "judgement")  # ranges that are plausible bounds, not intervals
 _EPS = 1e-9
 
 
@@ -31,14 +36,17 @@ def sample_parameters(kb, n: int, seed: int = 0) -> np.ndarray:
     hi = np.array([p.high for p in kb.params])
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, len(v)))
+    zq = np.array([Z_BY_KIND[p.range_kind] for p in kb.params])
+    bounded = np.array([p.range_kind in BOUNDED_KINDS for p in kb.params])
     centre = _logit(v)
-    s_lo = (centre - _logit(lo)) / Z90
-    s_hi = (_logit(hi) - centre) / Z90
+    s_lo = (centre - _logit(lo)) / zq
+    s_hi = (_logit(hi) - centre) / zq
     x = centre + np.where(z < 0, s_lo, s_hi) * z
     samples = 1.0 / (1.0 + np.exp(-x))
     fixed = hi <= lo
     samples[:, fixed] = v[fixed]
-    samples = np.clip(samples, lo, hi)  # the logit clip can drift by ~1e-9 at exact 0 or 1
+    # plausible-range kinds are censored at their ends; confidence intervals may be exceeded
+    samples = np.where(bounded, np.clip(samples, lo, hi), np.clip(samples, 0.0, 1.0))
     return _renormalise(kb, samples)
 
 
