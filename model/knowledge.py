@@ -370,7 +370,10 @@ class _Builder:
             raise self._err(f"range [{low}, {high}] excludes its value {v}", fname, nid, fld)
         kind = value.get("range_kind", "judgement")
         if kind not in RANGE_KINDS:
-            raise self._err(f"range_kind {kind!r} is not one of {list(RANGE_KINDS)} (ci95/ci90: a confidence interval from the source; spread: across studies or strata; judgement: a plausible range)", fname, nid, fld)
+            raise self._err(f"range_kind {kind!r} is not one of {list(RANGE_KINDS)} "
+                            "(ci95/ci90: a confidence interval from the source; spread: "
+                            "across studies or strata; judgement: a plausible range)",
+                            fname, nid, fld)
         src = value.get("source")
         if not src:
             raise self._err("missing 'source': cite a key of sources.yaml, or write 'expert' "
