@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from .errors import KnowledgeBaseError
+from .limits import MAX_PRIORS_FILE_BYTES, MAX_PRIORS_FILES, MAX_PRIORS_TOTAL_BYTES
+from .safe_yaml import YAMLInputError, decode, parse, round_trip_loader
+from .storage import read_texts
 
 ROLES = ("context", "exposure", "state", "condition", "mechanism", "finding")
 MODELS = ("prior", "noisy_or", "noisy_max", "table")
@@ -134,11 +136,9 @@ class KnowledgeBase:
 
 
 def yaml_loader() -> YAML:
-    """The round-trip YAML 1.2 reader used everywhere (keeps comments and layout for editing)."""
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.width = 4096
-    return y
+    """The round-trip YAML 1.2 reader used everywhere (keeps comments and layout for editing),
+    with the nesting and alias caps of :mod:`model.safe_yaml`."""
+    return round_trip_loader()
 
 
 # --------------------------------------------------------------------------- loading
@@ -217,13 +217,62 @@ def load_knowledge_base(directory: str | Path | None = None, *, check_catalog: b
 
 
 def read_documents(directory: Path) -> dict[str, Any]:
-    docs: dict[str, Any] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    """Parse every ``*.yaml`` file of a priors folder within the limits of :mod:`model.limits`.
+
+    Every problem (not a regular file, too large, not UTF-8, not YAML, too deep, an alias bomb)
+    is a one-line :class:`KnowledgeBaseError` naming the file. A save interrupted after its
+    commit point is seen complete (see :mod:`model.storage`), so a set is never half read.
+    """
+    return {name: parse_document(name, data)
+            for name, data in read_priors_bytes(directory).items()}
+
+
+def read_priors_bytes(directory: Path) -> dict[str, bytes]:
+    """The bytes of every ``*.yaml`` file, size-checked before reading, under a shared lock."""
+    paths = sorted(directory.glob("*.yaml"))
+    if len(paths) > MAX_PRIORS_FILES:
+        raise KnowledgeBaseError(f"{len(paths)} *.yaml files in the priors folder; the limit is "
+                                 f"MAX_PRIORS_FILES = {MAX_PRIORS_FILES}")
+    total = 0
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            raise KnowledgeBaseError("a symbolic link to a missing file; remove it",
+                                     file=path.name)
+        if not path.is_file():
+            raise KnowledgeBaseError("not a regular file (a directory?); remove or rename it: "
+                                     "every *.yaml in the priors folder is read", file=path.name)
+        total += _check_size(path.name, path.stat().st_size)
+    if total > MAX_PRIORS_TOTAL_BYTES:
+        raise KnowledgeBaseError(f"the priors files hold {total:,} bytes together; the limit "
+                                 f"is MAX_PRIORS_TOTAL_BYTES = {MAX_PRIORS_TOTAL_BYTES:,}")
+
+    def read(path: Path) -> bytes:
         try:
-            docs[path.name] = yaml_loader().load(path.read_text(encoding="utf-8"))
-        except YAMLError as exc:
-            raise KnowledgeBaseError(f"not valid YAML: {exc}", file=path.name) from None
-    return docs
+            with path.open("rb") as fh:
+                data = fh.read(MAX_PRIORS_FILE_BYTES + 1)  # a file growing meanwhile stays capped
+        except OSError as exc:
+            raise KnowledgeBaseError(f"cannot be read: {exc.strerror or exc}",
+                                     file=path.name) from None
+        _check_size(path.name, len(data))
+        return data
+
+    return read_texts(directory, [p.name for p in paths], read)
+
+
+def parse_document(name: str, data: bytes) -> Any:
+    """One priors file's bytes as a round-trip YAML document; one-line errors naming it."""
+    try:
+        return parse(yaml_loader(), decode(data, name), name)
+    except YAMLInputError as exc:
+        raise KnowledgeBaseError(exc.problem, file=name) from None
+
+
+def _check_size(name: str, size: int) -> int:
+    if size > MAX_PRIORS_FILE_BYTES:
+        raise KnowledgeBaseError(f"{size:,} bytes is over the limit MAX_PRIORS_FILE_BYTES = "
+                                 f"{MAX_PRIORS_FILE_BYTES:,}; split it into smaller files",
+                                 file=name)
+    return size
 
 
 def load_catalog() -> dict[str, dict[str, Any]]:
@@ -584,6 +633,14 @@ class _Builder:
             dist = self._dist(row["p"], f, nid, ("rows", str(i)))
             node.rows.append(Row(when=when, dist=dist,
                                  note=str(row["note"]) if row.get("note") else None))
+        # The table's size first: the coverage walk below visits every parent configuration.
+        size = len(self.states[nid])
+        for p in node.parents:
+            size *= len(self.states[p])
+        if size > MAX_CPT_ENTRIES:
+            raise self._err(f"its table would have {size} entries (limit {MAX_CPT_ENTRIES}); "
+                            "group causes under a latent mechanism node to reduce its parents",
+                            f, nid, "parents")
         # Coverage and reachability, in first-match order.
         used = set()
         for config in itertools.product(*(self.states[p] for p in node.parents)):
