@@ -1,3 +1,5 @@
+"""``python -m model``: the ``twitchdx`` command line."""
+
 import sys
 
 from .cli import main

@@ -3,42 +3,52 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 
-from .cli import UsageError, _emit, _model, command
-
-
-def _no_evidence(args, name: str) -> None:
-    if getattr(args, "evidence", None):
-        raise UsageError(f"twitchdx {name}: unexpected arguments {' '.join(args.evidence)!r} "
-                         f"(see 'twitchdx {name} --help')")
+from .cli import PROG, Arg, UsageError, command, emit, load_model, path_arg
 
 
 @command("evaluate", "accuracy on the sourced teaching cases: top-1, top-3 (95% CI), MRR, "
-         "misses, calibration, safety bounds")
-def cmd_evaluate(args) -> None:
+         "misses, calibration, safety bounds",
+         Arg("--cases", type=path_arg, default=None, metavar="FILE",
+             help="teaching-cases YAML file (default: the package's)"),
+         Arg("--ranking", choices=["auto", "causes", "differential"], default="auto",
+             help="auto: likely causes when twitching is reported, else the differential"),
+         Arg("--markdown", action="store_true",
+             help="print the markdown tables (figures, cases, calibration)"))
+def evaluate(args: argparse.Namespace) -> None:
     from .cases import load_cases
-    from .evaluate import evaluate
+    from .evaluate import evaluate as run_evaluation
 
-    _no_evidence(args, "evaluate")
-    m = _model(args)
-    cases = load_cases(args.cases, vocabulary=m)
-    report = evaluate(m, cases, ranking=args.ranking)
+    m = load_model(args)
+    try:
+        cases = load_cases(args.cases, vocabulary=m)
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{PROG} evaluate: --cases {args.cases!r} is not UTF-8 text "
+                         f"({exc.reason} at byte {exc.start})") from None
+    report = run_evaluation(m, cases, ranking=args.ranking)
     if args.markdown and not args.json:
         print(report.to_markdown())
         return
-    _emit(args, report.to_dict(), report.text)
+    emit(args, report.to_dict(), report.text)
 
 
 @command("export", "write the network for GeNIe, SamIam, Netica, pyAgrum or bnlearn: "
-         "--format bif|xmlbif PATH")
-def cmd_export(args) -> None:
-    from .export import export, format_for
+         "--format bif|xmlbif PATH",
+         Arg("path", type=path_arg, metavar="PATH", help="output file (.bif, .bifxml or .xml)"),
+         Arg("--format", choices=["bif", "xmlbif"], default=None,
+             help="file format (default: from the extension)"))
+def export(args: argparse.Namespace) -> None:
+    if importlib.util.find_spec("pgmpy") is None:
+        raise UsageError(f"{PROG} export: needs pgmpy; install it with "
+                         "pip install 'twitchdx[interchange]'")
+    from .export import export as write
+    from .export import format_for
 
-    _no_evidence(args, "export")
     fmt = format_for(args.path, args.format)
-    m = _model(args)
-    path = export(m, args.path, fmt)
+    m = load_model(args)
+    path = write(m, args.path, fmt)
     net = m.network
     payload = {"path": str(path), "format": fmt, "nodes": net.number_of_nodes(),
                "edges": net.number_of_edges()}
@@ -48,21 +58,4 @@ def cmd_export(args) -> None:
         print(f"wrote {path} ({fmt}): {payload['nodes']} nodes, {payload['edges']} edges")
 
 
-# no ID=STATE evidence: a hidden catch-all so that stray arguments get a clear error
-_NO_EVIDENCE = (("evidence",), {"nargs": "*", "default": [], "help": argparse.SUPPRESS})
-cmd_evaluate.arguments = [
-    _NO_EVIDENCE,
-    (("--cases",), {"default": None, "metavar": "FILE",
-                    "help": "teaching-cases YAML file (default: the package's)"}),
-    (("--ranking",), {"choices": ["auto", "causes", "differential"], "default": "auto",
-                      "help": "auto: likely causes when twitching is reported, else the "
-                              "differential"}),
-    (("--markdown",), {"action": "store_true",
-                       "help": "print the markdown tables (figures, cases, calibration)"}),
-]
-cmd_export.arguments = [
-    (("path",), {"metavar": "PATH", "help": "output file (.bif, .bifxml or .xml)"}),
-    _NO_EVIDENCE,
-    (("--format",), {"choices": ["bif", "xmlbif"], "default": None,
-                     "help": "file format (default: from the extension)"}),
-]
+COMMANDS = (evaluate, export)

@@ -10,6 +10,7 @@ import difflib
 import io
 import itertools
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,23 @@ MAX_CPT_ENTRIES = 8192  # v2: twitching has 12 causes (2^13 entries), still smal
 EXPERT = "expert"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_PRIORS = PACKAGE_DIR.parent / "priors"
-CATALOG_PATH = PACKAGE_DIR / "catalog.yaml"
+
+
+def _default_priors() -> Path:
+    """The priors folder ``load()`` reads when given none.
+
+    An installed wheel ships the project's ``priors/`` as package data ``model/priors``
+    (pyproject's ``package-dir`` maps it); a checkout or editable install reads the top-level
+    ``priors/`` itself, the files modellers edit.
+    """
+    shipped = resources.files(__package__) / "priors"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return PACKAGE_DIR.parent / "priors"
+
+
+DEFAULT_PRIORS = _default_priors()
+CATALOG_PATH = Path(str(resources.files(__package__) / "catalog.yaml"))
 
 
 @dataclass

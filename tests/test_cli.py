@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 
+import model
 from model.cli import main
 
-from .helpers import ROOT
+from .helpers import ROOT, SMALL_KB, full_model
 
 
 def _run(capsys, *args):
@@ -55,7 +57,13 @@ def test_posterior_json(capsys):
     (["diagnose", "weakness=severe"], "'severe' is not a state of 'weakness'; valid states"),
     (["diagnose", "weakness"], "must be ID=STATE"),
     (["posterior", "alz", "fasciculations=yes"], "unknown node 'alz'"),
-    (["posterior"], "posterior needs a NODE"),
+    (["posterior"], "posterior: needs a NODE"),
+    (["posterior", "fasciculations=yes"], "needs a NODE before the evidence"),
+    (["why"], "why: needs a TARGET"),
+    (["diagnose", "=yes"], "has no ID before '='"),
+    (["diagnose", "weakness="], "has an empty state"),
+    (["diagnose", "weakness=none|"], "has an empty state"),
+    (["diagnose", "weakness=none|none"], "repeats a state"),
     (["frobnicate"], "invalid choice"),
     ([], "give a command"),
 ])
@@ -89,3 +97,149 @@ def test_reasoning_commands_emit_json(capsys, args):
     code, out, err = _run(capsys, *args, "--json")
     assert code == 0, err
     json.loads(out)
+
+
+# ------------------------------------------------------------ every path: help, one-line errors
+
+def _one_line_2(code: int, err: str) -> str:
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_help_of_the_program_and_every_command(capsys):
+    from model.cli import commands
+
+    code, out, err = _run(capsys, "--help")
+    assert code == 0 and not err
+    names = [c.name for c in commands()]
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert name in out
+        code, sub, err = _run(capsys, name, "--help")
+        assert code == 0 and not err, (name, err)
+        assert sub.startswith(f"usage: twitchdx {name}"), name
+
+
+def test_console_script_help_does_not_crash():
+    """S3-1: a '%' in a help string crashed argparse's help formatter."""
+    r = subprocess.run([sys.executable, "-m", "model", "uncertainty", "--help"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "90% intervals" in r.stdout
+
+
+def test_conflicting_repeated_evidence_is_an_error(capsys):
+    """S3-3: the duplicate check ran before stripping, so the last state won."""
+    code, _, err = _run(capsys, "diagnose", "fasciculations=yes", " fasciculations=no")
+    assert "'fasciculations' is given twice" in _one_line_2(code, err)
+
+
+@pytest.mark.parametrize("args", [
+    ["nodes", "fasciculations=yes"],
+    ["validate", "priors", "fasciculations=yes"],
+    ["evaluate", "age=65_plus"],
+    ["export", "x.bif", "age=65_plus"],
+])
+def test_stray_evidence_is_an_error(capsys, args):
+    """S3-7: nodes and validate ignored ID=STATE words."""
+    code, _, err = _run(capsys, *args)
+    assert "unexpected arguments" in _one_line_2(code, err)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["validate", "--priors", ""], "--priors: the path is empty"),
+    (["diagnose", "--priors", " ", "fasciculations=yes"], "--priors: the path is empty"),
+    (["validate", ""], "the path is empty"),
+    (["evaluate", "--cases", ""], "the path is empty"),
+    (["uncertainty", "--seed", "-1"], "--seed: -1 must be 0 or more"),
+    (["uncertainty", "--samples", "0"], "--samples: 0 must be at least 1"),
+    (["uncertainty", "--samples", "many"], "--samples: 'many' is not a whole number"),
+    (["uncertainty", "--level", "1.5"], "--level: 1.5 must be between 0 and 1"),
+    (["diagnose", "--top", "0"], "--top: 0 must be at least 1"),
+    (["next-test", "--objective", "fun"], "invalid choice: 'fun'"),
+])
+def test_bad_option_values_exit_2_with_one_line(capsys, args, message):
+    """S3-5 (--seed -1 gave a traceback) and S3-7 (--priors '' read the current folder)."""
+    code, _, err = _run(capsys, *args)
+    assert message in _one_line_2(code, err)
+
+
+def test_huge_samples_is_refused_in_one_line(capsys):
+    """S3-4: --samples 1000000 ran out of memory with a traceback."""
+    code, _, err = _run(capsys, "uncertainty", "fasciculations=yes", "--samples", "100000000")
+    assert "samples" in _one_line_2(code, err)
+
+
+def test_validate_checks_the_folder_it_is_given(capsys, tmp_path):
+    """S3-2: validate PATH ignored PATH and reported the project's priors as valid."""
+    code, _, err = _run(capsys, "validate", str(tmp_path / "nowhere"))
+    assert "priors folder not found" in _one_line_2(code, err)
+
+    broken = tmp_path / "broken"
+    shutil.copytree(ROOT / "priors", broken)
+    path = broken / "findings.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\n  fasciculations:\n" in text
+    path.write_text(text.replace("\n  fasciculations:\n", "\n  fasciculations:\n    bogus: 1\n", 1),
+                    encoding="utf-8")
+    code, _, err = _run(capsys, "validate", str(broken))
+    assert "findings.yaml" in _one_line_2(code, err) and "bogus" in err
+
+    code, out, err = _run(capsys, "validate", str(SMALL_KB), "--no-catalog", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["folder"] == str(SMALL_KB)
+    assert data["nodes"] == len(model.load(SMALL_KB, check_catalog=False).nodes)
+
+    code, _, err = _run(capsys, "validate", str(SMALL_KB), "--priors", str(ROOT / "priors"))
+    assert "two folders given" in _one_line_2(code, err)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00binary\x00", b"cases: [unclosed\n  - a: b\n",
+                                     "cases: []\n".encode("utf-16")])
+def test_evaluate_with_a_broken_cases_file_says_one_line(capsys, tmp_path, content):
+    """S3-6: a binary file gave a UnicodeDecodeError traceback, bad YAML an 8-line message."""
+    path = tmp_path / "cases.yaml"
+    path.write_bytes(content)
+    code, _, err = _run(capsys, "evaluate", "--cases", str(path))
+    _one_line_2(code, err)
+
+
+def test_evaluate_with_a_folder_as_cases_file_says_one_line(capsys, tmp_path):
+    code, _, err = _run(capsys, "evaluate", "--cases", str(tmp_path))
+    _one_line_2(code, err)
+
+
+def test_set_valued_evidence_is_passed_as_a_list(capsys):
+    """ID=A|B means 'one of these states'; the CLI passes the list to the model unchanged."""
+    code, out, err = _run(capsys, "diagnose", "fasciculations=yes", "weakness=none|mild_stable",
+                          "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    ev = {"fasciculations": "yes", "weakness": ["none", "mild_stable"]}
+    assert data["evidence"] == ev
+    expected = full_model().differential(ev)
+    got = {d["id"]: d["probability"] for d in data["differential"]}
+    assert got == pytest.approx(dict(zip(expected["id"], expected["probability"], strict=True)), abs=1e-12)
+
+
+def test_a_command_is_one_declared_function(capsys):
+    """A new command needs only a declaration; nothing registers itself on import."""
+    from model.cli import EVIDENCE, build_parser, command, commands
+
+    seen = []
+
+    @command("echo", "print the evidence", EVIDENCE)
+    def echo(args) -> None:
+        seen.append(args.evidence)
+
+    before = [c.name for c in commands()]
+    parser = build_parser([echo])
+    args = parser.parse_args(["echo", "a=b|c"])
+    for arg in echo.arguments:
+        arg.finish(args, echo)
+    echo(args)
+    assert seen == [{"a": ["b", "c"]}]
+    assert [c.name for c in commands()] == before and "echo" not in before
