@@ -140,6 +140,8 @@ class KnowledgeBase:
     nodes: dict[str, Node]
     sources: dict[str, dict[str, str]]
     params: list[Param]
+    # published prevalences to check the model against (raw; validated by model.epidemiology)
+    targets: dict[str, Any] = field(default_factory=dict)
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
@@ -177,16 +179,23 @@ def load_knowledge_base(directory: str | Path | None = None, *, check_catalog: b
 
     raw_nodes: dict[str, tuple[str, Any]] = {}
     sources: dict[str, dict[str, str]] = {}
+    targets: dict[str, Any] = {}
     for fname, doc in documents.items():
         if doc is None:
             continue
         if not isinstance(doc, dict):
             raise KnowledgeBaseError("the top level must be a mapping with keys 'nodes' and/or "
                                      "'sources'", file=fname)
-        extra = set(doc) - {"nodes", "sources"}
+        # 'targets' (published prevalences, priors/targets.yaml) is read by model.epidemiology
+        extra = set(doc) - {"nodes", "sources", "targets"}
         if extra:
             raise KnowledgeBaseError(f"unknown top-level key(s) {sorted(map(str, extra))}; "
-                                     "allowed: 'nodes', 'sources'", file=fname)
+                                     "allowed: 'nodes', 'sources', 'targets'", file=fname)
+        for key, entry in (doc.get("targets") or {}).items():
+            if key in targets:
+                raise KnowledgeBaseError(f"target '{key}' is defined twice", file=fname,
+                                         field="targets")
+            targets[key] = (fname, entry)
         for key, entry in (doc.get("sources") or {}).items():
             _check_source(fname, key, entry)
             record = {"citation": str(entry["citation"]).strip()}
@@ -216,7 +225,8 @@ def load_knowledge_base(directory: str | Path | None = None, *, check_catalog: b
         kv[1][1].get("role") if isinstance(kv[1][1], dict) else None, len(ROLES))))
     builder = _Builder(raw_nodes, sources)
     nodes = builder.build()
-    kb = KnowledgeBase(directory=directory, nodes=nodes, sources=sources, params=builder.params)
+    kb = KnowledgeBase(directory=directory, nodes=nodes, sources=sources, params=builder.params,
+                       targets=targets)
     _topological(nodes)  # raises on a cycle
     for node in nodes.values():
         size = node.card
