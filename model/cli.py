@@ -30,12 +30,15 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import DISCLAIMER
 from .errors import TwitchDxError
+
+if TYPE_CHECKING:
+    from .api import TwitchModel
 
 PROG = "twitchdx"
 MAX_MESSAGE = 1000  # characters of an error line; longer input is shortened, never echoed whole
@@ -195,10 +198,10 @@ def parse_evidence(items: Sequence[str]) -> dict[str, EvidenceValue]:
     return out
 
 
-def load_model(args: argparse.Namespace):
-    import model
+def load_model(args: argparse.Namespace) -> TwitchModel:
+    from .api import load
 
-    return model.load(args.priors)
+    return load(args.priors)
 
 
 def emit(args: argparse.Namespace, payload: dict, text: Callable[[], str]) -> None:
@@ -298,9 +301,10 @@ BASIC = (nodes, diagnose, posterior, validate)
 
 def commands() -> tuple[Command, ...]:
     """Every command of the program, in the order ``twitchdx --help`` lists them."""
-    from . import evaluation_cli, reasoning_cli
+    from . import evaluation_cli, kb_cli, reasoning_cli, teaching_cli
 
-    return (*BASIC, *reasoning_cli.COMMANDS, *evaluation_cli.COMMANDS)
+    return (*BASIC, *reasoning_cli.COMMANDS, *teaching_cli.COMMANDS, *evaluation_cli.COMMANDS,
+            *kb_cli.COMMANDS)
 
 
 # --------------------------------------------------------------------------- program
