@@ -1,0 +1,1 @@
+"""One module per panel of the page; each has a ``draw(...)`` function."""
