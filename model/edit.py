@@ -21,7 +21,6 @@ from __future__ import annotations
 import difflib
 import io
 import math
-import os
 import shutil
 import tempfile
 import warnings
@@ -33,15 +32,17 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from . import storage
 from .errors import KnowledgeBaseError
 from .knowledge import (
     DEFAULT_PRIORS,
     KnowledgeBase,
     Param,
     load_knowledge_base,
+    parse_document,
+    read_priors_bytes,
     yaml_loader,
 )
 
@@ -50,7 +51,7 @@ __all__ = ["Editor", "scratch_copy"]
 # Block-indentation styles tried when reading a file; the first that reproduces the file byte for
 # byte is used to write it back (priors/ uses the first: lists of rows indented under their key).
 _INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (2, 4, 0), (4, 4, 0))
-_PARAM_ORDER = ("value", "range", "source", "note")
+_PARAM_ORDER = ("value", "range", "range_kind", "source", "note")
 
 
 def scratch_copy(source: str | Path | None = None, prefix: str = "twitchdx-priors-") -> Path:
@@ -87,15 +88,13 @@ class Editor:
         self._disk: dict[str, str] = {}  # file name -> text as read (or last saved)
         self._yaml: dict[str, YAML] = {}  # file name -> the dumper that reproduces its layout
         self.documents: dict[str, Any] = {}
-        for path in sorted(self.directory.glob("*.yaml")):
-            text = path.read_bytes().decode("utf-8")
-            try:
-                doc = yaml_loader().load(text)
-            except YAMLError as exc:
-                raise KnowledgeBaseError(f"not valid YAML: {exc}", file=path.name) from None
-            self._disk[path.name] = text
-            self.documents[path.name] = doc
-            self._yaml[path.name] = _matching_dumper(path.name, text, doc)
+        storage.recover(self.directory)  # finish or drop a save a crash interrupted
+        for name, data in read_priors_bytes(self.directory).items():
+            doc = parse_document(name, data)
+            text = data.decode("utf-8")
+            self._disk[name] = text
+            self.documents[name] = doc
+            self._yaml[name] = _matching_dumper(name, text, doc)
         self.kb: KnowledgeBase = self.validate()
 
     # ------------------------------------------------------------------ reading
@@ -160,8 +159,9 @@ class Editor:
 
     # ------------------------------------------------------------------ editing
     def set_parameter(self, node: str, path: Iterable[str] | str, value: Any = None,
-                      range: Any = None, source: Any = None, note: Any = None) -> Param:
-        """Change a parameter's ``value``, ``range``, ``source`` and/or ``note``.
+                      range: Any = None, source: Any = None, note: Any = None,
+                      range_kind: Any = None) -> Param:
+        """Change a parameter's ``value``, ``range``, ``range_kind``, ``source`` and/or ``note``.
 
         ``path`` is the parameter's place inside the node, as in ``Param.path``: e.g.
         ``("links", "diabetes", "yes")``, ``("leak", "65_plus", "male")``, ``("prior",)`` for a
@@ -188,17 +188,20 @@ class Editor:
                         "and source")
                 param = _flow_map({})
                 container[_quoted(key)] = param
+            old_keys = list(param)
             if value is not None:
                 param["value"] = _number(value)
             if range is not None:
                 _set_range(param, range)
+            if range_kind is not None:
+                param["range_kind"] = range_kind
             if source is not None:
                 param["source"] = source
             if note == "":
                 param.pop("note", None)
             elif note is not None:
                 param["note"] = _quoted(note)
-            _order_param(param)
+            _order_param(param, old_keys)
         return self.parameter(node, path)
 
     def add_source(self, key: str, citation: str, url: str | None = None, *,
@@ -315,39 +318,24 @@ class Editor:
 
     # ------------------------------------------------------------------ saving
     def save(self) -> list[Path]:
-        """Validate, then write every changed file atomically; return the paths written.
+        """Validate, then write every changed file as one atomic set; return the paths written.
 
-        Each file is written to a temporary file in the same folder and renamed over the
-        original, so a reader never sees half a file. If validation fails nothing is written.
-        A file changed on disk since the editor read it is not overwritten (an error instead).
+        All changed files land together or not at all, even if the process is killed midway
+        (temporary files, a journal renamed into place as the commit point, recovery by the next
+        :class:`Editor`; see :mod:`model.storage`). Another process's save is locked out while
+        this one checks and writes, and a file changed on disk since this editor read it is
+        refused with an error, never overwritten. If validation fails nothing is written.
         """
         self.validate()
         changed = self.changed_files()
-        for fname in changed:
-            path = self.directory / fname
-            on_disk = path.read_bytes().decode("utf-8") if path.exists() else None
-            if on_disk != self._disk.get(fname):
-                raise KnowledgeBaseError("the file changed on disk since the editor read it; "
-                                         "make a new Editor and redo the edit", file=fname)
-        temps: list[tuple[str, Path]] = []
-        try:
-            for fname in changed:
-                path = self.directory / fname
-                fd, tmp = tempfile.mkstemp(prefix=f".{fname}.", suffix=".tmp",
-                                           dir=self.directory)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(self.text(fname).encode("utf-8"))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists()
-                         else 0o666 & ~_umask())
-                temps.append((fname, Path(tmp)))
-            for fname, tmp in temps:
-                os.replace(tmp, self.directory / fname)
-                self._disk[fname] = self.text(fname)
-        finally:
-            for _, tmp in temps:
-                tmp.unlink(missing_ok=True)
+        if not changed:
+            return []
+        new = {f: self.text(f) for f in changed}
+        storage.write_set(
+            self.directory, {f: t.encode("utf-8") for f, t in new.items()},
+            {f: None if self._disk.get(f) is None else self._disk[f].encode("utf-8")
+             for f in changed})
+        self._disk.update(new)
         return [self.directory / f for f in changed]
 
     # ------------------------------------------------------------------ internals
@@ -504,16 +492,19 @@ def _set_range(param: CommentedMap, rng: Any) -> None:
         param["range"] = rng  # left for the validator to reject
 
 
-def _order_param(param: CommentedMap) -> None:
-    """Put value, range, source, note first, in that order (new keys land at the end)."""
-    keys = list(param)
-    want = [k for k in _PARAM_ORDER if k in param] + [k for k in keys if k not in _PARAM_ORDER]
-    if keys != want:
-        items = [(k, param[k]) for k in want]
-        for k in keys:
-            del param[k]
-        for k, v in items:
-            param[k] = v
+def _order_param(param: CommentedMap, old_keys: list[str]) -> None:
+    """Place keys new to ``param`` in the order value, range, range_kind, source, note; keys
+    that were there keep their place (so an edit never moves text it did not change)."""
+    for key in [k for k in param if k not in old_keys]:
+        value = param.pop(key)
+        keys = list(param)
+        pos = len(keys)
+        if key in _PARAM_ORDER:
+            rank = _PARAM_ORDER.index(key)
+            before = [i for i, k in enumerate(keys)
+                      if k in _PARAM_ORDER and _PARAM_ORDER.index(k) < rank]
+            pos = before[-1] + 1 if before else 0
+        param.insert(pos, key, value)
 
 
 def _param(spec: Mapping[str, Any]) -> Any:
@@ -629,9 +620,3 @@ def _matching_dumper(fname: str, text: str, doc: Any) -> YAML:
     warnings.warn(f"{fname}: its layout cannot be reproduced exactly; saving an edit to it would "
                   f"also re-indent about {best_cost // 2} line(s)", stacklevel=3)
     return best
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

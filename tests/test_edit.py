@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import random
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -180,25 +185,59 @@ def test_failed_validation_at_save_writes_nothing(priors):
     assert snapshot(priors) == before
 
 
-def test_save_writes_a_temporary_file_then_renames(priors, monkeypatch):
+def leftovers(folder: Path) -> list[str]:
+    """Temporary or journal files a save may leave while it runs (none once it is over)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_failure_before_the_commit_point_changes_nothing(priors, monkeypatch):
     ed = Editor(priors)
-    ed.set_parameter("fasciculations", ("leak",), value=0.2)
+    ed.add_source("zz_new2099", "Someone A. A title. J 2099;1:1.", file="sources.yaml")
+    ed.set_parameter("fasciculations", ("leak",), value=0.2, source="zz_new2099")
+    assert sorted(ed.changed_files()) == ["findings.yaml", "sources.yaml"]
     before = snapshot(priors)
-    calls = []
+    real_fsync, calls = os.fsync, []
 
-    def failing_replace(src, dst):
-        calls.append((Path(src), Path(dst)))
-        assert Path(src).parent == priors and Path(src).read_bytes() != before["findings.yaml"]
-        raise OSError("disk full")
+    def failing_fsync(fd):  # the second temporary file cannot be written
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_fsync(fd)
 
-    monkeypatch.setattr("model.edit.os.replace", failing_replace)
+    monkeypatch.setattr("model.storage.os.fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
         ed.save()
-    assert calls and calls[0][1] == priors / "findings.yaml"
-    assert snapshot(priors) == before  # original intact, no temporary file left behind
     monkeypatch.undo()
-    assert [p.name for p in ed.save()] == ["findings.yaml"]
-    assert snapshot(priors)["findings.yaml"] != before["findings.yaml"]
+    assert snapshot(priors) == before and leftovers(priors) == []
+    assert sorted(p.name for p in ed.save()) == ["findings.yaml", "sources.yaml"]
+    assert load_knowledge_base(priors).sources["zz_new2099"]
+    assert leftovers(priors) == []
+
+
+def test_failure_after_the_commit_point_is_finished_by_the_next_editor(priors, monkeypatch):
+    ed = Editor(priors)
+    ed.add_source("zz_new2099", "Someone A. A title. J 2099;1:1.", file="sources.yaml")
+    ed.set_parameter("fasciculations", ("leak",), value=0.2, source="zz_new2099")
+    expected = {f: ed.text(f).encode() for f in ed.changed_files()}
+    real_replace, calls = os.replace, []
+
+    def failing_replace(src, dst):  # the journal lands, then the first file rename fails
+        calls.append(Path(dst).name)
+        if Path(dst).name.endswith(".yaml"):
+            raise OSError("power cut")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("model.storage.os.replace", failing_replace)
+    with pytest.raises(OSError, match="power cut"):
+        ed.save()
+    monkeypatch.undo()
+    assert ".twitchdx-journal" in leftovers(priors)
+    # a reader already sees the committed set (the loader reads the journal's files) ...
+    assert load_knowledge_base(priors).sources["zz_new2099"]
+    # ... and the next editor finishes the save on disk and cleans up
+    Editor(priors)
+    assert leftovers(priors) == []
+    assert {f: (priors / f).read_bytes() for f in expected} == expected
 
 
 def test_file_changed_on_disk_is_not_overwritten(priors):
@@ -308,15 +347,16 @@ def test_editor_errors_name_node_and_path(priors):
 def test_add_source_node_and_link_then_reload(priors):
     before = snapshot(priors)
     ed = Editor(priors)
-    sources_file = ed.source_file(next(iter(ed.kb.sources)))
-    ed.add_source("kantor2015", "Kantor ED, Rehm CD, Haas JS, Chan AT, Giovannucci EL. Trends in "
-                  "prescription drug use among adults in the United States from 1999-2012. "
-                  "JAMA 2015;314(17):1818-1831.", "https://doi.org/10.1001/jama.2015.13766")
+    sources_file = "sources.yaml"  # node files may hold sources too: name the file
+    ed.add_source("zzkantor2015", "Kantor ED, Rehm CD, Haas JS, Chan AT, Giovannucci EL. Trends "
+                  "in prescription drug use among adults in the United States from 1999-2012. "
+                  "JAMA 2015;314(17):1818-1831.", "https://doi.org/10.1001/jama.2015.13766",
+                  file=sources_file)
     ed.add_node("exposures.yaml", "med_statin", {
         "label": "Taking a statin",
         "description": "Cholesterol-lowering drugs; muscle aches and cramps are common effects.",
         "role": "exposure", "states": ["no", "yes"], "parents": [], "model": "prior",
-        "prior": {"value": 0.17, "range": [0.12, 0.22], "source": "kantor2015"},
+        "prior": {"value": 0.17, "range": [0.12, 0.22], "source": "zzkantor2015"},
     })
     links = ed.add_link("muscle_cramps", "med_statin", "yes", 0.07, [0.02, 0.1], "expert",
                         "Illustrative")
@@ -336,14 +376,13 @@ def test_add_source_node_and_link_then_reload(priors):
     assert added[1] == ('      med_statin: {"yes": {value: 0.07, range: [0.02, 0.1], '
                         'source: expert, note: "Illustrative"}}')
     exposures = after["exposures.yaml"].decode()
-    assert exposures.startswith(before["exposures.yaml"].decode())
     assert '    states: ["no", "yes"]\n' in exposures.split("med_statin:")[1]
-    assert "    prior: {value: 0.17, range: [0.12, 0.22], source: kantor2015}\n" in exposures
+    assert "    prior: {value: 0.17, range: [0.12, 0.22], source: zzkantor2015}\n" in exposures
 
     m = model.load(priors)
     assert m.nodes["med_statin"].label == "Taking a statin"
     assert m.nodes["muscle_cramps"].parents[-1] == "med_statin"
-    assert m.kb.sources["kantor2015"]["url"] == "https://doi.org/10.1001/jama.2015.13766"
+    assert m.kb.sources["zzkantor2015"]["url"] == "https://doi.org/10.1001/jama.2015.13766"
     assert m.prior["med_statin"]["yes"] == pytest.approx(0.17)
     on = m.posterior({"med_statin": "yes"})["muscle_cramps"]["yes"]
     off = m.posterior({"med_statin": "no"})["muscle_cramps"]["yes"]
@@ -412,3 +451,176 @@ def test_git_diff_shows_one_line(priors):
     out = subprocess.run(["git", "diff", "--no-index", "--numstat", str(original),
                           str(priors / "findings.yaml")], capture_output=True, text=True)
     assert out.stdout.split()[:2] == ["1", "1"], out.stdout
+
+
+# ------------------------------------------------------------------------ crashes and concurrency
+# Children run model.storage alone (a bare package stub skips model/__init__'s heavy imports), so
+# a kill lands inside a save nearly every time.
+
+MODEL_DIR = Path(model.__file__).resolve().parent
+_STUB = ("import sys, types\n"
+         "pkg = types.ModuleType('model'); pkg.__path__ = [sys.argv[1]]\n"
+         "sys.modules['model'] = pkg\n")
+
+GENERATIONS = _STUB + r'''
+from pathlib import Path
+from model import storage
+d = Path(sys.argv[2])
+print("ready", flush=True)
+while True:
+    old = {n: (d / n).read_bytes() for n in ("a.yaml", "b.yaml")}
+    g = int(old["a.yaml"].split()[1]) + 1
+    storage.write_set(d, {n: f"gen: {g}\n".encode() + n.encode() * 50_000
+                          for n in ("a.yaml", "b.yaml")}, old)
+'''
+
+
+def _generation(data: bytes) -> int:
+    return int(data.split()[1])
+
+
+def _start(code: str, *args: str) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", code, str(MODEL_DIR), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    line = proc.stdout.readline()
+    assert line.strip() == "ready", proc.stderr.read()
+    return proc
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def test_S4_1_S4_3_kill_during_a_two_file_save_never_splits_the_set(tmp_path):
+    from model import storage
+
+    d = tmp_path / "kb"
+    d.mkdir()
+    for n in ("a.yaml", "b.yaml"):
+        (d / n).write_bytes(b"gen: 0\n")
+    rng = random.Random(14)
+    interrupted = 0
+    for _ in range(40):
+        proc = _start(GENERATIONS, str(d))
+        time.sleep(rng.uniform(0.0, 0.15))
+        _kill(proc)
+        interrupted += bool(leftovers(d))
+        # a reader sees one generation of the set, before any recovery ...
+        seen = storage.read_texts(d, ["a.yaml", "b.yaml"], lambda p: p.read_bytes())
+        assert _generation(seen["a.yaml"]) == _generation(seen["b.yaml"])
+        # ... and the next writer's recovery leaves exactly that generation, and no temporaries
+        storage.recover(d)
+        assert leftovers(d) == []
+        on_disk = {n: (d / n).read_bytes() for n in ("a.yaml", "b.yaml")}
+        assert on_disk == seen
+    assert _generation(on_disk["a.yaml"]) > 0  # saves did complete between kills
+    assert interrupted >= 5  # and many kills landed inside a save (the case under test)
+
+
+EDITOR_LOOP = r'''
+import sys
+from model.edit import Editor
+ed = Editor(sys.argv[1])
+print("ready", flush=True)
+i = 0
+while True:
+    i += 1
+    key = f"killtest{i}x"
+    ed.add_source(key, f"Kill A. Test {i}. J 2099;1:{i}.")
+    ed.set_parameter("fasciculations", ("leak",), value=0.2 if i % 2 else 0.21, source=key)
+    ed.save()
+'''
+
+
+def test_S4_1_kill_during_editor_save_leaves_a_loadable_folder(priors):
+    rng = random.Random(41)
+    for _ in range(4):  # each child builds an Editor (seconds); storage is hammered above
+        proc = subprocess.Popen([sys.executable, "-c", EDITOR_LOOP, str(priors)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        time.sleep(rng.uniform(0.2, 2.5))
+        _kill(proc)
+        load_knowledge_base(priors)  # loads before recovery (every source cited exists) ...
+        Editor(priors)  # ... and after it, with no temporary file left
+        assert leftovers(priors) == []
+
+
+COUNTER = _STUB + r'''
+from pathlib import Path
+from model import storage
+from model.errors import KnowledgeBaseError
+d, me, rounds = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+print("ready", flush=True)
+saved = refused = 0
+while saved < rounds:
+    old = (d / "c.yaml").read_bytes()
+    counts = [int(x) for x in old.split()]
+    counts[me] += 1
+    try:
+        storage.write_set(d, {"c.yaml": " ".join(map(str, counts)).encode()}, {"c.yaml": old})
+        saved += 1
+    except KnowledgeBaseError as exc:
+        assert "changed on disk" in str(exc), exc
+        refused += 1
+print(saved, refused, flush=True)
+'''
+
+
+def test_S4_2_two_processes_saving_one_file_never_lose_an_update(tmp_path):
+    d = tmp_path / "kb"
+    d.mkdir()
+    (d / "c.yaml").write_bytes(b"0 0")
+    procs = [_start(COUNTER, str(d), str(me), "150") for me in (0, 1)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        results.append([int(x) for x in out.split()])
+    final = [int(x) for x in (d / "c.yaml").read_bytes().split()]
+    # every successful save is in the file: none was overwritten by the other process
+    assert final == [results[0][0], results[1][0]] == [150, 150]
+    assert leftovers(d) == []
+
+
+EDITOR_WRITER = r'''
+import sys
+from model.edit import Editor
+from model.errors import KnowledgeBaseError
+folder, node, path = sys.argv[1], sys.argv[2], sys.argv[3]
+last = None
+for value in (0.31, 0.32, 0.33):
+    ed = Editor(folder)  # a fresh editor per round, as a notebook user would
+    ed.set_parameter(node, path, value=value)
+    try:
+        ed.save()
+        last = value
+    except KnowledgeBaseError as exc:
+        assert "changed on disk" in str(exc), exc
+print(last, flush=True)
+'''
+
+
+def test_S4_2_two_editors_on_one_file_refuse_rather_than_overwrite(priors):
+    params = [(p.node, ".".join(p.path)) for p in load_knowledge_base(priors).params
+              if p.file == "findings.yaml" and p.low <= 0.31 and p.high >= 0.34][:2]
+    assert len(params) == 2
+    procs = [subprocess.Popen([sys.executable, "-c", EDITOR_WRITER, str(priors), node, path],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for node, path in params]
+    kb = None
+    lasts = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        lasts.append(out.strip())
+    kb = load_knowledge_base(priors)
+    final = {p.node + "." + ".".join(p.path): p.value for p in kb.params}
+    for (node, path), last in zip(params, lasts, strict=True):
+        if last != "None":  # the last value each process saved is still there
+            assert final[f"{node}.{path}"] == float(last)
+    assert leftovers(priors) == []

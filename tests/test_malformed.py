@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 import model
-from model.knowledge import load_knowledge_base
+from model.knowledge import MAX_CPT_ENTRIES, load_knowledge_base
 
 from .helpers import ROOT, SMALL_KB
 
@@ -103,7 +103,7 @@ def test_cycle_is_named(tmp_path):
 
 
 def test_table_too_large(tmp_path):
-    # thirteen binary parents on one noisy-OR child: 2**13 * 2 entries > 4,096
+    # thirteen binary parents on one noisy-OR child: 2**13 * 2 = 16,384 entries, over the limit
     nodes = "".join(
         f"  r{i}:\n    label: R{i}\n    description: d\n    role: exposure\n"
         f"    states: [\"no\", \"yes\"]\n    parents: []\n    model: prior\n"
@@ -117,7 +117,7 @@ def test_table_too_large(tmp_path):
     (tmp_path / "network.yaml").write_text(SOURCE + nodes + big)
     with pytest.raises(model.KnowledgeBaseError,
                        match=r"node 'big', field 'parents': its table would have 16384 entries "
-                             r"\(limit 4096\)"):
+                             rf"\(limit {MAX_CPT_ENTRIES}\)"):
         load_knowledge_base(tmp_path, check_catalog=False)
 
 

@@ -1,0 +1,46 @@
+"""Every size limit TwitchDx enforces, in one place (documented in docs/limits.md).
+
+Each limit is checked *before* the work it bounds starts, and a request over it is refused with a
+one-line message that names the limit. The figures were chosen so that every teaching case and
+every realistic presentation stays far inside them (see docs/limits.md for the measurements).
+"""
+
+from __future__ import annotations
+
+from .errors import TwitchDxError
+
+# --- reading YAML (priors files, scenario files, cases files) -----------------------------------
+MAX_PRIORS_FILE_BYTES = 2_000_000  # one priors/*.yaml file (the largest is ~60 kB)
+MAX_PRIORS_TOTAL_BYTES = 10_000_000  # all priors files together
+MAX_PRIORS_FILES = 200  # *.yaml files in one priors folder
+MAX_YAML_DEPTH = 50  # nesting of mappings/sequences (priors need about 7)
+MAX_YAML_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add by repeating anchored nodes
+MAX_SCENARIO_BYTES = 64_000  # an uploaded or shared scenario file
+
+# --- inference --------------------------------------------------------------------------------
+# Total entries of a compiled plan's clique tables (one evidence set). The largest teaching case
+# needs 307,312 (plain) and 4,533,594 (its largest twin network for likely causes).
+MAX_PLAN_ENTRIES = 8_388_608
+# Entries of clique tables allocated at once (plan entries x batch elements); bigger batches are
+# run in chunks, so memory stays near 8 bytes x this figure x a small factor whatever the batch.
+MAX_BATCH_ENTRIES = 4_194_304
+MAX_SAMPLES = 20_000  # parameter samples for uncertainty intervals
+# Caches of one model, in bytes of numpy arrays held.
+PLAN_CACHE_BYTES = 256 * 2**20
+COLUMN_CACHE_BYTES = 64 * 2**20
+
+
+class LimitError(TwitchDxError):
+    """A request or a file is larger than a stated limit (listed in docs/limits.md)."""
+
+
+def check_samples(samples: int) -> int:
+    """Refuse a parameter-sample count outside 1..MAX_SAMPLES with a one-line message."""
+    if isinstance(samples, bool) or not isinstance(samples, int):
+        raise LimitError(f"samples must be a whole number, got {samples!r}")
+    if samples < 1:
+        raise LimitError(f"samples must be at least 1, got {samples}")
+    if samples > MAX_SAMPLES:
+        raise LimitError(f"samples {samples:,} exceeds the limit MAX_SAMPLES = {MAX_SAMPLES:,}; "
+                         "a few thousand already give stable 90% intervals")
+    return samples
