@@ -80,6 +80,7 @@ def test_sources_are_findable_citations():
         text = src["citation"]
         assert len(text) > 25 and any(ch.isdigit() for ch in text), key  # has a year
     used = {p.source for p in m.kb.params}
+    used |= {str(entry.get("source")) for _, entry in m.kb.targets.values()}
     unused = set(m.kb.sources) - used
     assert not unused, f"sources never cited: {sorted(unused)}"
 
