@@ -226,19 +226,26 @@ def records(df: pd.DataFrame, infinite_as_null: bool = False) -> list[dict]:
     return recs
 
 
+PROBABILITY_COLUMNS = ("prior", "low", "high", "twitching_would_stop")
+
+
 def table(df: pd.DataFrame, cols: list[str], top: int | None = None) -> str:
-    from .display import format_probability
+    """The columns as text; probabilities formatted ("3.1%", "2 in 1,000"), other numbers with
+    three decimals."""
+    from .present.format import format_probability
 
     df = df.head(top) if top else df
     shown = df[cols].copy()
     for c in cols:
-        if c.startswith("prob") or c in ("prior", "low", "high"):
+        if c.startswith("prob") or c in PROBABILITY_COLUMNS:
             shown[c] = shown[c].map(format_probability)
+        elif pd.api.types.is_float_dtype(shown[c]):
+            shown[c] = shown[c].map(lambda x: f"{x:.3f}")
     return shown.to_string(index=False)
 
 
 def format_dist(dist: dict[str, float]) -> str:
-    from .display import format_probability
+    from .present.format import format_probability
 
     return "\n".join(f"{s:<24} {format_probability(p)}" for s, p in dist.items())
 

@@ -19,21 +19,21 @@ from .cli import (
     table,
     target,
 )
-from .display import format_probability
+from .present.format import format_probability
 
 
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-@command("causes", "likely causes of the twitching (counterfactual), for ID=STATE ...",
-         EVIDENCE, TOP)
+@command("causes", "likely causes (counterfactual): the expected number of the abnormal "
+         "findings that would go away without each cause, for ID=STATE ...", EVIDENCE, TOP)
 def causes(args: argparse.Namespace) -> None:
     m = load_model(args)
     df = m.causes(args.evidence)
     emit(args, {"evidence": args.evidence, "causes": records(df)},
-         lambda: table(df, ["id", "label", "probability_present", "probability_causing"],
-                       args.top))
+         lambda: table(df, ["id", "label", "probability_present", "expected_disablement",
+                            "twitching_would_stop"], args.top))
 
 
 @command("why", "each observation's contribution to a diagnosis: TARGET ID=STATE ...",

@@ -243,3 +243,52 @@ def test_a_command_is_one_declared_function(capsys):
     echo(args)
     assert seen == [{"a": ["b", "c"]}]
     assert [c.name for c in commands()] == before and "echo" not in before
+
+
+# ------------------------------------------------------------ fuzzed argument lists
+
+FAST = ["nodes", "diagnose", "posterior", "why"]
+WORDS = ["als", "fasciculations", "weakness", "twitch_eyelid", "age", "nope", "", " ", "%s",
+         "%", "=", "|", "yes", "no", "progressive", "none", "65_plus", "é", "x" * 300]
+FLAGS = ["--top", "--json", "--priors", "--seed", "--samples", "--level", "--help", "-h", "--",
+         "-1", "0", "3", "1e9", "nan", "abc", "--bogus"]
+
+
+def _token():
+    from hypothesis import strategies as st
+
+    word = st.sampled_from(WORDS)
+    pair = st.builds(lambda k, v, sep: f"{k}{sep}{v}", word,
+                     st.lists(word, min_size=1, max_size=3).map("|".join),
+                     st.sampled_from(["=", "==", " = "]))
+    return st.one_of(word, pair, st.sampled_from(FLAGS))
+
+
+def test_fuzzed_arguments_exit_0_or_2_with_one_line(monkeypatch, capsys):
+    """Whatever the argument list, the CLI answers (0) or says one line (2): never a
+    traceback, never another status."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import model.cli as cli
+
+    m = full_model()
+    monkeypatch.setattr(cli, "load_model",
+                        lambda args: m if args.priors is None else model.load(args.priors))
+
+    codes: list[int] = []
+
+    @settings(max_examples=60, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(FAST), st.lists(_token(), max_size=5))
+    def check(cmd, rest):
+        code = main([cmd, *rest])
+        out = capsys.readouterr()
+        codes.append(code)
+        assert code in (0, 2), (cmd, rest, out.err)
+        if code == 2:
+            assert len(out.err.strip().splitlines()) == 1, (cmd, rest, out.err)
+            assert "Traceback" not in out.err
+
+    check()
+    assert len(codes) >= 50 and {0, 2} <= set(codes), codes  # it ran, and both outcomes occur
