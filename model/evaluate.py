@@ -2,16 +2,17 @@
 
 Definitions (also in docs/evaluation.md):
 
-* **Ranking.** With ``ranking="auto"`` (the default) a case whose evidence reports twitching
-  (``fasciculations`` in a non-baseline state) is ranked by the *likely causes*
-  (:meth:`TwitchModel.causes`, sorted by ``probability_causing``, ties by
-  ``probability_present``, then model order); that ranking includes observed exposures, so a
-  patient's stated caffeine excess can come first. A case without reported twitching has no
-  effect for the causes ranking to explain, so it is ranked by the diagnoses of the differential
-  (:meth:`TwitchModel.differential`: its conditions and states by P(present)). The differential
-  also lists unobserved exposures at about their population frequency (caffeine ~65%); that is
-  context for the reader, not a diagnosis, so they are not ranked here. ``"causes"`` or
-  ``"differential"`` force one ranking for every case.
+* **Ranking.** With ``ranking="auto"`` (the default) a case with at least one abnormal finding
+  (a finding observed outside its first, normal state) is ranked by the *likely causes* in the
+  order :meth:`TwitchModel.causes` returns them; the evaluation does not re-sort. That order is
+  the API's: expected disablement (Richens et al. 2020), the expected number of the
+  presentation's abnormal findings that would go away without the cause (column
+  ``expected_disablement``; an older API's ``probability_causing`` is used if that column is
+  absent). It includes observed exposures, so a patient's stated caffeine excess can come first.
+  A case with no abnormal finding has nothing for the causes to explain and is ranked by the
+  diagnoses of the differential (:meth:`TwitchModel.diagnoses`: conditions and states by
+  P(present); unobserved exposures, at about their population frequency, are left out).
+  ``"causes"`` or ``"differential"`` force one ranking for every case.
 * **Acceptable answers.** The case's ``diagnosis`` and its ``also_acceptable`` ids.
 * **rank** = the 1-based position, in the model's ranking, of the best-placed acceptable
   answer (missing if none is ranked); ``diagnosis_rank`` is the position of the ``diagnosis``
@@ -20,10 +21,12 @@ Definitions (also in docs/evaluation.md):
   alternative. **hit@3** = rank <= 3.
 * **top-1 / top-3** = the fraction of cases with hit@1 / hit@3, with 95% Wilson score
   intervals. **MRR** = mean of 1/rank (0 when not ranked).
-* **Calibration.** ``p_expected`` is the ranking score the model gives the case's
-  ``diagnosis`` (P(causing) or P(present)); ``p_present`` is P(diagnosis present | evidence)
-  (1 if observed); ``p_first`` is the score of the model's first-ranked cause. The
-  calibration table bins the cases by ``p_first`` and gives the top-1 accuracy in each bin.
+* **Scores and calibration.** ``score_first`` / ``score_expected`` are the ranking scores of
+  the model's first-ranked cause and of the case's ``diagnosis`` (expected disablement, or
+  P(present) for the differential); ``p_first`` / ``p_expected`` are their probabilities of
+  being present given the evidence (1 if observed). The calibration table bins the cases by
+  ``p_first`` and gives the top-1 accuracy in each bin: how often the first-ranked cause is
+  right when the model says it is present with that probability.
 * **Bounds.** Each ``bounds: {node: {max: x} | {min: x}}`` is checked on P(node not in its
   baseline state | evidence) (0 or 1 if the node is observed).
 """
@@ -43,12 +46,13 @@ from .errors import TwitchDxError
 
 Z95 = 1.959963984540054  # two-sided 95% standard-normal quantile
 RANKINGS = ("auto", "causes", "differential")
-EFFECT = "fasciculations"
 CALIBRATION_BINS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
-CASE_COLUMNS = ["id", "diagnosis", "ranking", "rank", "diagnosis_rank", "first", "p_first",
-                "p_expected", "p_present", "top1_hit", "top3_hit", "model_top3",
-                "top3_agreement", "bounds_ok", "bounds_failed"]
+CASE_COLUMNS = ["id", "diagnosis", "ranking", "rank", "diagnosis_rank", "first", "score_first",
+                "p_first", "score_expected", "p_expected", "top1_hit", "top3_hit",
+                "model_top3", "top3_agreement", "bounds_ok", "bounds_failed"]
+#: Columns of ``m.causes`` that may hold its ranking score, newest API first.
+CAUSE_SCORES = ("expected_disablement", "probability_causing")
 
 #: Published vignette anchors (Semigran et al. 2015, 2016; see shared/reference/anchors.md §2).
 ANCHORS = [
@@ -78,11 +82,32 @@ def wilson_interval(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _baseline_excluded(m, node_id: str, observed) -> bool:
+    """Whether an observation (a state or a list of states) rules out the node's first state."""
+    states = observed if isinstance(observed, list | tuple) else [observed]
+    return m.nodes[node_id].states[0] not in states
+
+
 def _present(m, node_id: str, evidence: dict, post: dict) -> float:
-    node = m.nodes[node_id]
+    """P(node not in its first state | evidence); 0 or 1 when the evidence settles it."""
     if node_id in evidence:
-        return 0.0 if evidence[node_id] == node.states[0] else 1.0
+        observed = evidence[node_id]
+        if _baseline_excluded(m, node_id, observed):
+            return 1.0
+        if not isinstance(observed, list | tuple):
+            return 0.0
+        if node_id not in post:  # "one of these states", the normal one included
+            rest = m.posterior({k: v for k, v in evidence.items() if k != node_id})[node_id]
+            base = m.nodes[node_id].states[0]
+            return float(sum(rest[s] for s in observed if s != base)
+                         / sum(rest[s] for s in observed))
     return m.present_probability(node_id, post[node_id])
+
+
+def abnormal_findings(m, evidence: dict) -> list[str]:
+    """Findings observed outside their first (normal) state, in evidence order."""
+    return [k for k, v in evidence.items()
+            if getattr(m.nodes[k], "role", "finding") == "finding" and _baseline_excluded(m, k, v)]
 
 
 def check_bounds(m, case: dict, posterior: dict | None = None) -> list[dict]:
@@ -106,23 +131,29 @@ def rank_causes(m, case: dict, ranking: str = "auto") -> tuple[str, pd.DataFrame
     """The ranking used for a case: ``(name, DataFrame id, score, present)`` sorted best first.
 
     ``name`` is ``"causes"`` or ``"differential"`` (see the module docstring for ``auto``).
+    The causes keep the order ``m.causes`` returns.
     """
     if ranking not in RANKINGS:
         raise TwitchDxError(f"ranking must be one of {', '.join(RANKINGS)}; got '{ranking}'")
     ev = case["evidence"]
     if ranking == "auto":
-        twitching = EFFECT in m.nodes and ev.get(EFFECT, m.nodes[EFFECT].states[0]) \
-            != m.nodes[EFFECT].states[0]
-        ranking = "causes" if twitching and hasattr(m, "causes") else "differential"
+        ranking = "causes" if abnormal_findings(m, ev) and hasattr(m, "causes") \
+            else "differential"
     if ranking == "causes":
         df = m.causes(ev)
-        out = pd.DataFrame({"id": df["id"], "score": df["probability_causing"],
+        col = next((c for c in CAUSE_SCORES if c in df.columns), None)
+        if col is None:
+            raise TwitchDxError("m.causes() returned none of the score columns "
+                                + ", ".join(CAUSE_SCORES))
+        out = pd.DataFrame({"id": df["id"], "score": df[col],
                             "present": df["probability_present"]})
     else:
         df = m.diagnoses(ev)
         out = pd.DataFrame({"id": df["id"], "score": df["probability"],
                             "present": df["probability"]})
-    return ranking, out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["score"] = col if ranking == "causes" else "probability"
+    return ranking, out
 
 
 @dataclass
@@ -143,8 +174,8 @@ class EvaluationReport:
     @property
     def misses(self) -> pd.DataFrame:
         """Cases whose first-ranked cause is not acceptable, with what came first instead."""
-        cols = ["id", "diagnosis", "ranking", "rank", "first", "p_first", "p_expected",
-                "model_top3"]
+        cols = ["id", "diagnosis", "ranking", "rank", "first", "score_first", "p_first",
+                "score_expected", "p_expected", "model_top3"]
         return self.cases.loc[~self.cases["top1_hit"], cols].reset_index(drop=True)
 
     @property
@@ -190,8 +221,8 @@ class EvaluationReport:
 
     def cases_table(self) -> str:
         """Markdown table, one row per case."""
-        lines = ["| case | expected | ranking | rank | model's first (score) | P(expected) "
-                 "| P(present) | top-1 | top-3 | bounds |",
+        lines = ["| case | expected | ranking | rank | model's first (score; P present) "
+                 "| expected: score | expected: P(present) | top-1 | top-3 | bounds |",
                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in self.cases.itertuples():
             rank = "—" if pd.isna(r.rank) else str(int(r.rank))
@@ -200,13 +231,14 @@ class EvaluationReport:
             bounds = "ok" if r.bounds_ok else "FAIL: " + "; ".join(r.bounds_failed)
             lines.append(
                 f"| {r.id} | {r.diagnosis} | {r.ranking} | {rank} | {r.first} "
-                f"({format_probability(r.p_first)}) | {format_probability(r.p_expected)} | "
-                f"{format_probability(r.p_present)} | {'yes' if r.top1_hit else 'no'} | "
+                f"({_score(r.ranking, r.score_first)}; {format_probability(r.p_first)}) | "
+                f"{_score(r.ranking, r.score_expected)} | "
+                f"{format_probability(r.p_expected)} | {'yes' if r.top1_hit else 'no'} | "
                 f"{'yes' if r.top3_hit else 'no'} | {bounds} |")
         return "\n".join(lines)
 
     def calibration_table(self) -> str:
-        lines = ["| score of the model's first cause | cases | mean score | top-1 accuracy |",
+        lines = ["| P(present) of the model's first cause | cases | mean | top-1 accuracy |",
                  "|---|---|---|---|"]
         for r in self.calibration.itertuples():
             acc = "—" if r.n == 0 else f"{100 * r.top1_accuracy:.0f}%"
@@ -223,8 +255,9 @@ class EvaluationReport:
         def pct(x: float) -> str:
             return f"{100 * x:5.1f}%"
         out = [f"TwitchDx on {s['n']} teaching cases (ranking: {s['ranking']}; "
-               f"{s['ranked_by']['causes']} by likely causes, "
-               f"{s['ranked_by']['differential']} by the differential)",
+               f"{s['ranked_by']['causes']} by likely causes in m.causes() order "
+               f"[{s['causes_score'] or 'not used'}], "
+               f"{s['ranked_by']['differential']} by the differential's diagnoses)",
                f"  top-1  {pct(s['top1'])}  (95% CI {pct(s['top1_ci'][0]).strip()}–"
                f"{pct(s['top1_ci'][1]).strip()})  {s['top1_hits']}/{s['n']}",
                f"  top-3  {pct(s['top3'])}  (95% CI {pct(s['top3_ci'][0]).strip()}–"
@@ -240,15 +273,17 @@ class EvaluationReport:
         for r in misses.itertuples():
             rank = "not ranked" if pd.isna(r.rank) else f"rank {int(r.rank)}"
             out.append(f"  {r.id:<46} expected {r.diagnosis} ({rank}, "
+                       f"{_score(r.ranking, r.score_expected)}, P present "
                        f"{format_probability(r.p_expected)}); first: {r.first} "
-                       f"({format_probability(r.p_first)})")
-        out.append("\nCalibration (probability given to the expected cause, per case):")
+                       f"({_score(r.ranking, r.score_first)}, P present "
+                       f"{format_probability(r.p_first)})")
+        out.append("\nCalibration (P(present) of the expected cause, per case):")
         out.append(f"  mean {format_probability(s['mean_p_expected'])}, median "
-                   f"{format_probability(s['median_p_expected'])}; P(present) of the expected "
-                   f"cause: mean {format_probability(s['mean_p_present'])}")
+                   f"{format_probability(s['median_p_expected'])}; of the model's first-ranked "
+                   f"cause: mean {format_probability(s['mean_p_first'])}")
         for r in self.calibration.itertuples():
             acc = "—" if r.n == 0 else f"{100 * r.top1_accuracy:.0f}% correct"
-            out.append(f"  first cause scored {r.bin:<12} {r.n:>3} cases  {acc}")
+            out.append(f"  first cause P(present) {r.bin:<12} {r.n:>3} cases  {acc}")
         out.append("")
         shown = self.cases[["id", "diagnosis", "rank", "first", "p_expected", "top1_hit",
                             "top3_hit", "bounds_ok"]].copy()
@@ -263,6 +298,12 @@ class EvaluationReport:
         return "\n".join(out)
 
 
+def _score(ranking: str, x: float) -> str:
+    """A ranking score as text: expected disablement is a count (3 significant figures),
+    P(present) a probability."""
+    return f"{x:.3g}" if ranking == "causes" else format_probability(x)
+
+
 def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> EvaluationReport:
     """Run every teaching case through the model.
 
@@ -271,8 +312,8 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
     m : a :class:`model.TwitchModel`.
     cases : cases as returned by :func:`model.cases.load_cases`; default: the package's
         teaching cases, validated against ``m``.
-    ranking : ``"auto"`` (likely causes when twitching is reported, else the differential),
-        ``"causes"`` or ``"differential"``.
+    ranking : ``"auto"`` (likely causes when the case has an abnormal finding, else the
+        differential's diagnoses), ``"causes"`` or ``"differential"``.
 
     Returns
     -------
@@ -287,11 +328,14 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
     if not cases:
         raise TwitchDxError("no cases to evaluate")
     rows, rankings = [], {}
+    causes_score = None
     for case in cases:
         ev = case["evidence"]
         try:
             post = m.posterior(ev)
             used, ranked = rank_causes(m, case, ranking)
+            if used == "causes":
+                causes_score = ranked.attrs["score"]
         except TwitchDxError as exc:
             raise TwitchDxError(f"case '{case['id']}': {exc}") from exc
         rankings[case["id"]] = ranked
@@ -306,12 +350,15 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
         failed = [f"{b['node']} {'<=' if b['kind'] == 'max' else '>='} {b['limit']:g} "
                   f"(got {b['value']:.3g})" for b in bounds if not b["ok"]]
         model_top3 = ids[:3]
+        present = dict(zip(ranked["id"], ranked["present"], strict=True))
         rows.append({
             "id": case["id"], "diagnosis": diag, "ranking": used, "rank": rank,
             "diagnosis_rank": diag_rank,
-            "first": ids[0], "p_first": float(ranked["score"].iloc[0]),
-            "p_expected": float(score.get(diag, 0.0)),
-            "p_present": _present(m, diag, ev, post),
+            "first": ids[0], "score_first": float(ranked["score"].iloc[0]),
+            "p_first": float(ranked["present"].iloc[0]),
+            "score_expected": float(score.get(diag, 0.0)),
+            "p_expected": float(present[diag]) if diag in present
+            else _present(m, diag, ev, post),
             "top1_hit": rank is not pd.NA and rank == 1,
             "top3_hit": rank is not pd.NA and rank <= 3,
             "model_top3": model_top3,
@@ -336,7 +383,8 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
         "mean_top3_agreement": float(df["top3_agreement"].mean()),
         "mean_p_expected": float(df["p_expected"].mean()),
         "median_p_expected": float(median(df["p_expected"])),
-        "mean_p_present": float(df["p_present"].mean()),
+        "mean_p_first": float(df["p_first"].mean()),
+        "causes_score": causes_score,
         "cases_with_bounds": sum(1 for c in cases if c.get("bounds")),
         "bounds_failed": int((~df["bounds_ok"]).sum()),
     }

@@ -79,3 +79,135 @@ def test_normal_exam_and_emg_keep_als_below_half_a_percent():
           "twitch_duration": "months", "weakness": "none", "muscle_atrophy": "no",
           "brisk_reflexes": "no", "emg": "fasciculations_only", "stress_anxiety": "high"}
     assert full_model().posterior(ev)["als"]["yes"] < 0.005
+
+
+# -- issue 10 §5: clinical sense from the numbers alone -----------------------------------------
+# Thresholds, not posteriors: each test states the clinical rule and checks the model's ranking
+# or probability against it. Nothing here is tuned to the current numbers.
+
+#: Lifestyle factors and the benign "tired muscles" state: at their base rate when not asked.
+LIFESTYLE = ("stress_anxiety", "caffeine_intake", "sleep_deprivation", "strenuous_exercise",
+             "fluid_loss", "nicotine_use", "poor_diet", "alcohol_excess", "eye_irritation",
+             "muscle_fatigue")
+
+OBSERVED_CAUSES = {
+    # a stated exposure that explains the findings
+    "caffeine_intake": {"age": "18_to_39", "caffeine_intake": "high", "fasciculations": "yes",
+                        "twitch_eyelid": "yes", "twitch_duration": "days"},
+    "eye_irritation": {"age": "40_to_64", "eye_irritation": "yes", "fasciculations": "yes",
+                       "twitch_eyelid": "yes"},
+    "fluid_loss": {"age": "18_to_39", "fluid_loss": "yes", "fasciculations": "yes",
+                   "muscle_cramps": "yes", "twitch_legs_calves": "yes"},
+    "med_stimulant": {"age": "18_to_39", "med_stimulant": "yes", "fasciculations": "yes",
+                      "twitch_widespread": "yes", "weakness": "none"},
+    # a test result that defines a state
+    "b12_deficiency": {"age": "40_to_64", "fasciculations": "yes", "numbness_tingling": "yes",
+                       "b12_level": "low"},
+    "hypomagnesemia": {"age": "65_plus", "fasciculations": "yes", "muscle_cramps": "yes",
+                       "serum_magnesium": "low"},
+    "hypokalemia": {"age": "40_to_64", "fasciculations": "yes", "muscle_cramps": "yes",
+                    "serum_potassium": "low"},
+}
+
+
+@pytest.mark.parametrize("cause", list(OBSERVED_CAUSES))
+def test_observed_cause_outranks_unobserved_lifestyle_factors(cause):
+    """§5(a): an observed cause that explains the findings (a stated exposure, or a test result
+    that defines a state) comes before every lifestyle factor left at its base rate, in the
+    likely-causes ranking (m.causes order)."""
+    ev = OBSERVED_CAUSES[cause]
+    ids = list(full_model().causes(ev)["id"])
+    ahead = [f for f in LIFESTYLE if f not in ev and f != cause and f in ids
+             and ids.index(f) < ids.index(cause)]
+    assert not ahead, f"{cause} ranked {ids.index(cause) + 1}, behind {ahead}: {ids[:6]}"
+
+
+def _top3(ev):
+    return list(full_model().diagnoses(ev)["id"][:3])
+
+
+@pytest.mark.parametrize("age", ["40_to_64", "65_plus"])
+@pytest.mark.parametrize("weakness", ["mild_stable", "progressive", ("mild_stable", "progressive")])
+@pytest.mark.parametrize("umn", [{"brisk_reflexes": "yes"}, {"unsteady_gait": "yes"}])
+def test_weakness_with_upper_motor_neuron_sign_puts_als_and_myelopathy_in_top3(age, weakness,
+                                                                              umn):
+    """§5(b): twitching with any objective weakness plus an upper-motor-neuron sign (brisk
+    reflexes, or a stiff, unsteady gait) in an adult over 40 puts ALS and cervical myelopathy
+    in the top three diagnoses."""
+    ev = {"age": age, "fasciculations": "yes",
+          "weakness": list(weakness) if isinstance(weakness, tuple) else weakness, **umn}
+    top = _top3(ev)
+    assert "als" in top and "cervical_myelopathy" in top, top
+
+
+@pytest.mark.parametrize("extra", [{}, {"ascending_weakness": "yes"}, {"reduced_reflexes": "yes"},
+                                   {"numbness_tingling": "yes"}])
+def test_weakness_over_days_after_infection_puts_guillain_barre_first(extra):
+    """§5(c): weakness coming on over days after an infection puts Guillain-Barré first."""
+    ev = {"age": "40_to_64", "recent_infection": "yes", "weakness": "progressive",
+          "weakness_onset": "over_days", **extra}
+    df = full_model().diagnoses(ev)
+    assert df["id"].iloc[0] == "guillain_barre", list(df["id"][:3])
+
+
+@pytest.mark.parametrize("vascular", [{"diabetes": "yes"}, {"nicotine_use": "yes"},
+                                      {"diabetes": "yes", "nicotine_use": "yes"}])
+def test_sudden_transient_one_sided_symptoms_put_tia_high_in_older_vascular_patient(vascular):
+    """§5(c): sudden, transient one-sided symptoms in an older patient with a vascular risk
+    factor put TIA among the top three diagnoses."""
+    ev = {"age": "65_plus", "transient_one_sided_deficit": "yes", "weakness_onset": "sudden",
+          **vascular}
+    top = _top3(ev)
+    assert "transient_ischemic_attack" in top, top
+
+
+NORMAL_EXAM = {"weakness": "none", "muscle_atrophy": "no", "brisk_reflexes": "no",
+               "reduced_reflexes": "no", "slurred_speech": "no", "swallowing_difficulty": "no",
+               "numbness_tingling": "no", "unsteady_gait": "no", "fasciculations_on_exam": "no"}
+NORMAL_TESTS = {"serum_potassium": "normal", "serum_magnesium": "normal",
+                "serum_calcium": "normal", "b12_level": "normal", "tsh": "normal",
+                "creatine_kinase": "normal", "nerve_conduction": "normal",
+                "emg": "fasciculations_only"}
+
+
+def _serious_above_floor(ev: dict, floor: float, base_multiple: float) -> dict:
+    """Serious conditions and states whose P(present | ev) exceeds
+    max(floor, base_multiple x P(present | age alone))."""
+    m = full_model()
+    post, prior = m.posterior(ev), m.posterior({"age": ev["age"]})
+    out = {}
+    for node in m.nodes.values():
+        if not node.serious or node.id in ev:
+            continue
+        p = m.present_probability(node.id, post[node.id])
+        base = m.present_probability(node.id, prior[node.id])
+        if p > max(floor, base_multiple * base):
+            out[node.id] = (round(p, 5), round(base, 5))
+    return out
+
+
+@pytest.mark.parametrize("age", ["18_to_39", "40_to_64", "65_plus"])
+def test_twitching_alone_keeps_serious_conditions_below_their_floor(age):
+    """§5(d), twitching alone. The floor of a serious condition or state: 1% (rare), or twice its
+    base rate at that age if that is higher (a state such as low potassium is common at any
+    age). Twitching alone - noticed by most healthy people - must not lift any above it."""
+    assert not _serious_above_floor({"age": age, "fasciculations": "yes"}, 0.01, 2.0)
+
+
+@pytest.mark.parametrize("age", ["18_to_39", "40_to_64", "65_plus"])
+def test_normal_examination_keeps_serious_conditions_below_their_floor(age):
+    """§5(d), twitching with a normal examination: the same floor as twitching alone (1%, or
+    twice the base rate at that age); the examination cannot test a blood level, so it is not
+    asked to push a common state below its base rate."""
+    ev = {"age": age, "fasciculations": "yes", **NORMAL_EXAM}
+    assert not _serious_above_floor(ev, 0.01, 2.0)
+
+
+@pytest.mark.parametrize("age", ["18_to_39", "40_to_64", "65_plus"])
+def test_normal_examination_and_tests_keep_serious_conditions_below_their_floor(age):
+    """§5(d), twitching with a normal examination and normal tests (electrolytes, B12, thyroid,
+    CK, nerve conduction, EMG with fasciculations only). The floor: 0.5%, or the condition's
+    base rate at that age if higher - a normal work-up must leave no serious condition more
+    likely than it was before the patient walked in."""
+    ev = {"age": age, "fasciculations": "yes", **NORMAL_EXAM, **NORMAL_TESTS}
+    assert not _serious_above_floor(ev, 0.005, 1.0)

@@ -4,10 +4,13 @@
 >>> cases = load_cases()
 >>> cases[0]["id"], cases[0]["diagnosis"]
 
-Each case is a dict with ``id, title, source {citation, url}, summary, evidence {node: state},
-diagnosis, also_acceptable [ids], top3 [ids], bounds {node: {"max"|"min": x}}`` (see README.md in
-this folder). :func:`load_cases` checks every id and state against the model vocabulary (the
-catalog, or a given model) and raises :class:`CaseError` naming the case and the field.
+Each case is a dict with ``id, title, source {citation, url}, summary, notes, evidence {node:
+state or [states]}, diagnosis, source_diagnosis, also_acceptable [ids], top3 [ids], bounds {node:
+{"max"|"min": x}}`` (see README.md in this folder). ``title`` and ``summary`` describe the
+presentation only; the answer is in ``diagnosis`` and the source's own words in
+``source_diagnosis``. A list of states is set-valued evidence: "one of these".
+:func:`load_cases` checks every id and state against the model vocabulary (the catalog, or a
+given model) and raises :class:`CaseError` naming the case and the field.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from ..errors import TwitchDxError
 CASES_DIR = Path(__file__).resolve().parent
 DEFAULT_CASES = CASES_DIR / "teaching_cases.yaml"
 CAUSE_ROLES = ("condition", "state", "exposure")
-REQUIRED = ("id", "title", "source", "summary", "evidence", "diagnosis", "top3")
-OPTIONAL = ("also_acceptable", "bounds")
+REQUIRED = ("id", "title", "source", "summary", "evidence", "diagnosis", "source_diagnosis",
+            "top3")
+OPTIONAL = ("also_acceptable", "bounds", "notes")
 BOUND_KINDS = ("min", "max")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -63,7 +67,8 @@ def load_cases(path: str | Path | None = None, *, vocabulary=None) -> list[dict]
     -------
     list of dict
         One dict per case, in file order, with plain Python values; ``also_acceptable``
-        defaults to ``[]`` and ``bounds`` to ``{}``.
+        defaults to ``[]``, ``bounds`` to ``{}`` and ``notes`` to ``""``; a set-valued
+        observation is a list of two or more distinct states in the file's order.
 
     Raises
     ------
@@ -121,9 +126,12 @@ def _check_case(raw: Any, i: int, where: str, vocab: Mapping) -> dict:
         fail(sorted(extra)[0], "unknown field; allowed: " + ", ".join(REQUIRED + OPTIONAL))
     if not isinstance(cid, str) or not ID_RE.match(cid):
         fail("id", f"must be a snake_case string, got {cid!r}")
-    for field in ("title", "summary"):
+    for field in ("title", "summary", "source_diagnosis"):
         if not isinstance(raw[field], str) or not raw[field].strip():
             fail(field, "must be a non-empty string")
+    notes = raw.get("notes", "")
+    if not isinstance(notes, str):
+        fail("notes", "must be a string")
     source = raw["source"]
     if not isinstance(source, Mapping) or not isinstance(source.get("citation"), str):
         fail("source", "must be a mapping with a 'citation' string (and a 'url')")
@@ -131,18 +139,26 @@ def _check_case(raw: Any, i: int, where: str, vocab: Mapping) -> dict:
     evidence = raw["evidence"]
     if not isinstance(evidence, Mapping) or not evidence:
         fail("evidence", "must be a non-empty mapping {node id: state}")
-    ev: dict[str, str] = {}
+    ev: dict[str, str | list[str]] = {}
     for node_id, state in evidence.items():
         if node_id not in vocab:
             fail("evidence", _unknown(node_id, vocab))
         states = vocab[node_id]["states"]
-        if not isinstance(state, str):
-            fail("evidence", f"state of '{node_id}' must be a quoted string, one of {states}; "
-                 f"got {state!r}")
-        if state not in states:
-            fail("evidence", f"'{state}' is not a state of '{node_id}'; valid states: "
-                 + ", ".join(states))
-        ev[str(node_id)] = state
+        # a list means "one of these states" (set-valued evidence)
+        values = state if isinstance(state, list) else [state]
+        if isinstance(state, list) and (len(state) < 2 or len(set(map(str, state))) != len(state)):
+            fail("evidence", f"a list of states for '{node_id}' must hold two or more distinct "
+                 f"states, got {state!r}")
+        for value in values:
+            if not isinstance(value, str):
+                fail("evidence", f"state of '{node_id}' must be a quoted string, one of "
+                     f"{states}; got {value!r}")
+            if value not in states:
+                fail("evidence", f"'{value}' is not a state of '{node_id}'; valid states: "
+                     + ", ".join(states))
+        if isinstance(state, list) and len(state) == len(states):
+            fail("evidence", f"'{node_id}' lists every state, which says nothing; leave it out")
+        ev[str(node_id)] = list(values) if isinstance(state, list) else state
 
     def cause(field: str, node_id: Any) -> str:
         if not isinstance(node_id, str) or node_id not in vocab:
@@ -190,8 +206,10 @@ def _check_case(raw: Any, i: int, where: str, vocab: Mapping) -> dict:
         "title": raw["title"].strip(),
         "source": {"citation": source["citation"], "url": source.get("url")},
         "summary": " ".join(raw["summary"].split()),
+        "notes": " ".join(notes.split()),
         "evidence": ev,
         "diagnosis": diagnosis,
+        "source_diagnosis": " ".join(raw["source_diagnosis"].split()),
         "also_acceptable": also,
         "top3": top3,
         "bounds": bounds,
