@@ -44,7 +44,7 @@ from explorer.ui import panel
 from model.present.format import shorten
 
 log = logging.getLogger("twitchdx.app")
-TABS = ["Why", "What to ask next", "Out of 1,000 people", "Sensitivity",
+TABS = ["Why", "Likely causes", "What to ask next", "Out of 1,000 people", "Sensitivity",
         "Node details & network"]
 
 
@@ -71,12 +71,12 @@ def page(m) -> None:
     with right:
         panel("What changed", lambda: what_changed.draw(m, sc))
         panel("Exposures", lambda: exposures.draw(m, sc))
-        causes.draw(m, key)  # a parallel fragment: the page does not wait for it
     panel("Scenario A/B", lambda: compare.draw(m, sc))
     st.divider()
     target = focus.draw(m, sc)
     tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")  # only the open tab is drawn
-    views = [lambda: why.draw(m, sc, target), lambda: next_tests.draw(m, sc),
+    views = [lambda: why.draw(m, sc, target), lambda: causes.draw(m, key),
+             lambda: next_tests.draw(m, sc),
              lambda: frequencies.draw(m, sc, target),
              lambda: sensitivity.draw(m, sc, target),
              lambda: node_details.draw(m, sc, target)]

@@ -78,8 +78,12 @@ def card(m: Any, sc: Scenario) -> None:
         else:
             st.caption("Its findings are entered; what would you think, and what would you "
                        "ask next? Then reveal the source's answer.")
-        with st.expander("Reveal the source's diagnosis", key=f"reveal_{sc.case_serial}"):
-            reveal(m, sc, case)
+        # a new key for every case loaded: the reveal starts closed; drawn only when opened
+        box = st.expander("Reveal the source's diagnosis", key=f"reveal_{sc.case_serial}",
+                          on_change="rerun")
+        with box:
+            if box.open:
+                reveal(m, sc, case)
 
 
 def reveal(m: Any, sc: Scenario, case: dict) -> None:

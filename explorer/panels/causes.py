@@ -2,8 +2,9 @@
 that the twitching would not be there without it (exact counterfactuals in the model).
 
 A second view beside the differential, not a competing ranking: it answers "what is behind
-the twitching", so entered exposures (caffeine) can head it. It runs as a parallel fragment:
-the rest of the page does not wait for it."""
+the twitching", so entered exposures (caffeine) can head it. It sits in its own tab (worked out
+only when opened) and runs as a parallel fragment over a bounded cache: the rest of the page
+never waits for it."""
 
 from __future__ import annotations
 
@@ -50,7 +51,6 @@ def _list(key: tuple[tuple[str, Value], ...]) -> None:
 
 
 def draw(m: Any, key: tuple[tuple[str, Value], ...]) -> None:
-    st.markdown("#### Likely causes")
     m_cols = services.causes_columns(m)
     st.caption(CAPTION_DISABLEMENT if "expected_disablement" in m_cols else CAPTION_CAUSING)
     _causes(key)

@@ -16,7 +16,7 @@ from .. import services
 from ..state import Scenario, evidence_key, item_text, ordered_key
 from ..ui import chart, fmt_p
 
-MAX_CAUSE_STEPS = 10
+MAX_CAUSE_STEPS = 6
 
 
 def draw(m: Any, sc: Scenario, target: str) -> None:
@@ -68,6 +68,9 @@ def entered_cause(m: Any, sc: Scenario, target: str) -> None:
                 f"**{fmt_p(row['causing'])}** of being what causes the twitching "
                 f"(#{int(hit[0]) + 1} of the likely causes).")
     others = [k for k in ev if k != target][:MAX_CAUSE_STEPS]
+    if not others or not st.toggle("Show how each item changed it", key="cause_steps",
+                                    help="Works the likely causes out once per item; slow"):
+        return
     rows, so_far = [], {target: ev[target]}
     first = services.causes(m, evidence_key(so_far))
     p0 = first.loc[first["id"] == target, "causing"]
