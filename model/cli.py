@@ -303,7 +303,16 @@ def validate(args: argparse.Namespace) -> None:
          f"{len(kb.sources)} sources in {payload['folder']}")
 
 
-BASIC = (nodes, diagnose, posterior, validate)
+@command("schema", "print the JSON Schema of the priors files (for editors and CI)",
+         Arg("--path", action="store_true", help="print where the schema file is instead"))
+def schema(args: argparse.Namespace) -> None:
+    from importlib import resources
+
+    path = resources.files(__package__) / "schema" / "priors.schema.json"
+    print(str(path) if args.path else path.read_text(encoding="utf-8").rstrip())
+
+
+BASIC = (nodes, diagnose, posterior, validate, schema)
 
 
 def commands() -> tuple[Command, ...]:

@@ -127,3 +127,12 @@ def test_a_broken_file_fails_the_schema_and_the_loader(name):
     # the loader refuses it too: the schema is an early, editor-side view of the same rules
     with pytest.raises(KnowledgeBaseError):
         load_knowledge_base(SMALL_KB, check_catalog=False, documents={"network.yaml": bad})
+
+
+def test_the_cli_prints_the_schema(capsys):
+    from model.cli import main
+
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == SCHEMA
+    assert main(["schema", "--path"]) == 0
+    assert Path(capsys.readouterr().out.strip()).resolve() == SCHEMA_PATH.resolve()

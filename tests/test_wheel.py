@@ -87,6 +87,9 @@ def test_console_script_diagnoses_from_site_packages(installed):
     assert "not a diagnostic device" in r.stdout
     r = _run([exe, "validate"], installed["work"], installed["env"])
     assert r.returncode == 0 and r.stdout.startswith("valid:"), r.stdout + r.stderr
+    r = _run([exe, "schema", "--path"], installed["work"], installed["env"])
+    assert r.returncode == 0 and r.stdout.startswith(str(installed["venv"])), r.stdout + r.stderr
+    assert json.loads(Path(r.stdout.strip()).read_text())["title"] == "TwitchDx priors file"
 
 
 def test_python_query_matches_the_checkout(installed):
