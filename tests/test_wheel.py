@@ -2,8 +2,9 @@
 only the core dependencies, reads its shipped priors and teaching cases and answers queries.
 
 Builds sdist then wheel (``uv build``: the wheel is built from the sdist, so both must carry the
-data), installs it with ``uv pip install`` (dependencies from the uv cache, else PyPI) and runs the
-console script and a Python query from a directory that is not the checkout.
+data), installs it with ``uv pip install`` (dependencies from the uv cache, ``--offline``, else
+from PyPI) and runs the console script and a Python query from a directory that is not the
+checkout.
 """
 
 from __future__ import annotations
@@ -44,23 +45,29 @@ def _run(cmd: list, cwd: Path, env: dict[str, str], timeout: float = 300):
                           text=True, timeout=timeout)
 
 
+def _uv(args: list, cwd: Path, env: dict[str, str]):
+    """uv from its cache when it can (no network needed), else with the index."""
+    uv = find_uv_bin()
+    r = _run([uv, "--offline", *args], cwd, env)
+    return r if r.returncode == 0 else _run([uv, *args], cwd, env)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """(venv, work dir, env): the wheel installed with its core dependencies only."""
     tmp = tmp_path_factory.mktemp("wheel")
-    uv = find_uv_bin()
     env = {k: v for k, v in os.environ.items()
            if k not in ("VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT")
            and not k.startswith("TWITCHDX_")}
     env["UV_COMPILE_BYTECODE"] = "1"
     priors = {p.name: p.read_bytes() for p in (ROOT / "priors").glob("*.yaml")}
-    r = _run([uv, "build", "--out-dir", tmp / "dist", ROOT], tmp, env)
+    r = _uv(["build", "--out-dir", tmp / "dist", ROOT], tmp, env)
     assert r.returncode == 0, r.stderr[-3000:]
     (wheel,) = (tmp / "dist").glob("*.whl")
     venv = tmp / "venv"
-    r = _run([uv, "venv", "--python", sys.executable, venv], tmp, env)
+    r = _uv(["venv", "--python", sys.executable, venv], tmp, env)
     assert r.returncode == 0, r.stderr[-3000:]
-    r = _run([uv, "pip", "install", "--python", venv / "bin" / "python", wheel], tmp, env)
+    r = _uv(["pip", "install", "--python", venv / "bin" / "python", wheel], tmp, env)
     assert r.returncode == 0, r.stderr[-3000:]
     work = tmp / "elsewhere"  # not the checkout: nothing can be found through the cwd
     work.mkdir()
