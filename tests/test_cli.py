@@ -14,6 +14,24 @@ from model.cli import main
 
 from .helpers import ROOT, SMALL_KB, full_model
 
+_MODELS: dict[tuple, model.TwitchModel] = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_model_per_folder(monkeypatch):
+    """Commands here build each priors folder's model once (the subprocess tests below load it
+    the real way); keeps this file fast."""
+    import model.api
+
+    real = model.api.load
+
+    def load(path=None, **kw):
+        key = (str(path) if path is not None else None, tuple(sorted(kw.items())))
+        if key not in _MODELS:
+            _MODELS[key] = real(path, **kw)
+        return _MODELS[key]
+    monkeypatch.setattr(model.api, "load", load)
+
 
 def _run(capsys, *args):
     code = main(list(args))
@@ -264,17 +282,11 @@ def _token():
     return st.one_of(word, pair, st.sampled_from(FLAGS))
 
 
-def test_fuzzed_arguments_exit_0_or_2_with_one_line(monkeypatch, capsys):
+def test_fuzzed_arguments_exit_0_or_2_with_one_line(capsys):
     """Whatever the argument list, the CLI answers (0) or says one line (2): never a
     traceback, never another status."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
-
-    import model.cli as cli
-
-    m = full_model()
-    monkeypatch.setattr(cli, "load_model",
-                        lambda args: m if args.priors is None else model.load(args.priors))
 
     codes: list[int] = []
 
