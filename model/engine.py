@@ -7,10 +7,14 @@ propagated in one pass. Results equal pgmpy's VariableElimination to rounding (s
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import math
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import opt_einsum as oe
@@ -54,6 +58,7 @@ class JunctionTree:
             self.cliques = self._triangulate(adj)
             self.edges, self.parent, self.order = self._tree()
         self.sizes = [self._size(c) for c in self.cliques]
+        self.entries = sum(self.sizes)  # clique-table entries of one batch element
         members: list[list[int]] = [[] for _ in range(n)]  # cliques of each variable
         for c, cl in enumerate(self.cliques):
             for v in cl:
@@ -285,3 +290,69 @@ class JunctionTree:
             with np.errstate(invalid="ignore", divide="ignore"):
                 marginals[v] = np.where(z > 0, m / np.where(z > 0, z, 1.0), np.nan)
         return Propagation(marginals=marginals, log_evidence=log_evidence)
+
+
+class ByteLRU:
+    """A least-recently-used cache bounded by the bytes its values hold, not by their count.
+
+    ``size(value)`` gives a value's bytes when it is stored; a value larger than the whole budget
+    is not kept. Not thread-safe by itself (the inference lock serialises its users).
+    """
+
+    def __init__(self, budget: int, size: Callable[[Any], int]):
+        self.budget, self.size = budget, size
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self.nbytes = 0
+
+    def get(self, key: Hashable) -> Any:
+        hit = self._items.get(key)
+        if hit is None:
+            return None
+        self._items.move_to_end(key)
+        return hit[0]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.nbytes -= old[1]
+        nbytes = self.size(value)
+        if nbytes > self.budget:
+            return
+        while self._items and self.nbytes + nbytes > self.budget:
+            _, (_, freed) = self._items.popitem(last=False)
+            self.nbytes -= freed
+        self._items[key] = (value, nbytes)
+        self.nbytes += nbytes
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.nbytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def array_bytes(obj: Any) -> int:
+    """Bytes of the numpy arrays inside nested dicts, lists and tuples (views count as 0)."""
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes if obj.base is None else 0
+    if isinstance(obj, dict):
+        return sum(array_bytes(v) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return sum(array_bytes(v) for v in obj)
+    return 0
+
+
+_LIBC = None
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the operating system (glibc keeps freed blocks below its
+    mmap threshold, so a server's RSS would stay at its largest query's peak). No-op elsewhere."""
+    global _LIBC
+    try:
+        if _LIBC is None:
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        _LIBC.malloc_trim(0)
+    except (OSError, AttributeError):
+        _LIBC = False

@@ -26,11 +26,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .canonical import CPTBuilder
-from .engine import JunctionTree
+from .engine import ByteLRU, JunctionTree, array_bytes, release_memory
 from .knowledge import KnowledgeBase
+from .limits import (
+    COLUMN_CACHE_BYTES,
+    MAX_BATCH_ENTRIES,
+    MAX_PLAN_ENTRIES,
+    MAX_TWIN_PLAN_ENTRIES,
+    PLAN_CACHE_BYTES,
+    LimitError,
+)
 
 FACTORISE_MIN_LINKS = 3  # core noisy nodes with at least this many linked parents
-PLAN_CACHE_SIZE = 1024  # compiled plans kept (a case's plain plan and its ~40 twins)
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,11 @@ class Inference:
         self.factorised = {
             n for n in self.core if kb.nodes[n].model in ("noisy_or", "noisy_max")
             and len(kb.nodes[n].parents) - len(kb.nodes[n].leak_by) >= FACTORISE_MIN_LINKS}
-        self._plans: dict = {}
-        self._columns: dict[int, dict] = {}
+        # caches bounded in bytes (model.limits): a plan holds its clique potentials (8 bytes an
+        # entry); a column set holds the CPT arrays of one parameter batch
+        self._plans = ByteLRU(PLAN_CACHE_BYTES, lambda plan: 8 * plan.junction_tree.entries
+                              + 65_536)
+        self._columns = ByteLRU(COLUMN_CACHE_BYTES, lambda hit: array_bytes(hit[1:]))
         # Streamlit sessions share one cached model across threads: the plan and column caches
         # are mutated during a query, so queries are serialised.
         self._lock = threading.RLock()
@@ -119,9 +129,7 @@ class Inference:
                 for n in self.core if n not in self.factorised}
         cols = {n: self.builder.noisy_columns(self.kb.nodes[n], values)
                 for n in self.ids if self.kb.nodes[n].model in ("noisy_or", "noisy_max")}
-        if len(self._columns) > 8:
-            self._columns.clear()
-        self._columns[key] = (values, cpts, cols)
+        self._columns.put(key, (values, cpts, cols))
         return cpts, cols
 
     # -- plans -------------------------------------------------------------------------------
@@ -130,12 +138,24 @@ class Inference:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._compile(positive, twin)
-            while len(self._plans) >= PLAN_CACHE_SIZE:  # least recently used goes first
-                self._plans.pop(next(iter(self._plans)))
-        else:
-            del self._plans[key]
-        self._plans[key] = plan
+            self._check_size(plan)  # before any table is allocated
+            self._plans.put(key, plan)
         return plan
+
+    def _check_size(self, plan: Plan) -> None:
+        entries = plan.junction_tree.entries
+        name, limit = (("MAX_PLAN_ENTRIES", MAX_PLAN_ENTRIES) if plan.twin is None
+                       else ("MAX_TWIN_PLAN_ENTRIES", MAX_TWIN_PLAN_ENTRIES))
+        if entries <= limit:
+            return
+        found = [n for n in self.ids if n in plan.positive]
+        shown = ", ".join(found[:6]) + (", ..." if len(found) > 6 else "")
+        task = ("exact inference" if plan.twin is None else
+                f"ranking '{plan.twin.cause}' as a cause of '{plan.twin.effect}'")
+        raise LimitError(
+            f"{len(found)} positive findings ({shown}) make {task} too large: {entries:,} table "
+            f"entries, over the limit {name} = {limit:,} (no teaching case needs half of it); "
+            "enter fewer findings as present")
 
     def _compile(self, positive: frozenset[str], twin: Twin | None) -> Plan:
         kb = self.kb
@@ -374,16 +394,44 @@ class Inference:
         Returns (log_evidence (batch,), {core node: (batch, card) marginals}).
         """
         with self._lock:
-            return self._run(elements, values, want, twin)
+            return self._run_bounded(elements, values, want, twin)
+
+    def _run_bounded(self, elements, values, want, twin):
+        """``_run`` in chunks of the batch, so at most MAX_BATCH_ENTRIES clique-table entries
+        are allocated at once (each chunk is exact; chunks of elements may even use smaller
+        plans)."""
+        vals = self.values if values is None else values
+        batch = max(len(elements), vals.shape[0])
+        entries = self.plan(self._positive(elements, twin), twin).junction_tree.entries
+        step = max(1, MAX_BATCH_ENTRIES // entries)
+        if batch <= step:
+            out = self._run(elements, values, want, twin)
+        else:
+            if len(elements) > 1:
+                parts = [self._run(elements[i:i + step], values, want, twin)
+                         for i in range(0, batch, step)]
+            else:
+                parts = [self._run(elements, vals[i:i + step], want, twin)
+                         for i in range(0, batch, step)]
+            out = (np.concatenate([p[0] for p in parts]),
+                   {n: np.concatenate([p[1][n] for p in parts]) for n in parts[0][1]})
+        if entries * min(batch, step) >= 2**21:  # a big query: give its memory back
+            release_memory()
+        return out
+
+    def _positive(self, elements, twin) -> frozenset[str]:
+        """The plan's positive findings: the union over the elements (and a twin's effect)."""
+        positive = frozenset().union(*(self.positive_set(e) for e in elements))
+        if twin is not None:
+            positive = positive | {twin.effect}
+        return positive
+
 
     def _run(self, elements, values, want, twin):
         values = self.values if values is None else values
         if len(elements) > 1 and values.shape[0] > 1:
             raise ValueError("batch either evidence elements or parameter samples, not both")
-        positive = frozenset().union(*(self.positive_set(e) for e in elements))
-        if twin is not None:
-            positive = positive | {twin.effect}
-        plan = self.plan(positive, twin)
+        plan = self.plan(self._positive(elements, twin), twin)
         pots = self.potentials(plan, values)
         factors = self.evidence_factors(plan, elements, values)
         want_core = [n for n in (want if want is not None else self.core)

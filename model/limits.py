@@ -18,13 +18,14 @@ MAX_YAML_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add by repeating
 MAX_SCENARIO_BYTES = 64_000  # an uploaded or shared scenario file
 
 # --- inference --------------------------------------------------------------------------------
-# Total entries of a compiled plan's clique tables (one evidence set). The largest teaching case
-# needs 307,312 (plain) and 4,533,594 (its largest twin network for likely causes).
-MAX_PLAN_ENTRIES = 8_388_608
+# Total entries of a compiled plan's clique tables (one evidence set, 8 bytes each). Measured on
+# the 70 teaching cases (benchmarks/plan_sizes.py): plain plans need at most 1,501,868 entries
+# (9 positive findings); the twin networks that rank likely causes need at most 32,520,532.
+MAX_PLAN_ENTRIES = 8_388_608  # 2**23: posteriors, differential, why, next tests, uncertainty
+MAX_TWIN_PLAN_ENTRIES = 67_108_864  # 2**26: one cause's twin network (likely causes)
 # Entries of clique tables allocated at once (plan entries x batch elements); bigger batches are
 # run in chunks, so memory stays near 8 bytes x this figure x a small factor whatever the batch.
-MAX_BATCH_ENTRIES = 4_194_304
-MAX_SAMPLES = 20_000  # parameter samples for uncertainty intervals
+MAX_BATCH_ENTRIES = 8_388_608
 # Caches of one model, in bytes of numpy arrays held.
 PLAN_CACHE_BYTES = 256 * 2**20
 COLUMN_CACHE_BYTES = 64 * 2**20
@@ -33,14 +34,3 @@ COLUMN_CACHE_BYTES = 64 * 2**20
 class LimitError(TwitchDxError):
     """A request or a file is larger than a stated limit (listed in docs/limits.md)."""
 
-
-def check_samples(samples: int) -> int:
-    """Refuse a parameter-sample count outside 1..MAX_SAMPLES with a one-line message."""
-    if isinstance(samples, bool) or not isinstance(samples, int):
-        raise LimitError(f"samples must be a whole number, got {samples!r}")
-    if samples < 1:
-        raise LimitError(f"samples must be at least 1, got {samples}")
-    if samples > MAX_SAMPLES:
-        raise LimitError(f"samples {samples:,} exceeds the limit MAX_SAMPLES = {MAX_SAMPLES:,}; "
-                         "a few thousand already give stable 90% intervals")
-    return samples
