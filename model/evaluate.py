@@ -50,7 +50,7 @@ CALIBRATION_BINS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
 CASE_COLUMNS = ["id", "diagnosis", "ranking", "rank", "diagnosis_rank", "first", "score_first",
                 "p_first", "score_expected", "p_expected", "top1_hit", "top3_hit",
-                "model_top3", "top3_agreement", "bounds_ok", "bounds_failed"]
+                "model_top3", "top3_agreement", "bounds_ok", "bounds_failed", "note"]
 #: Columns of ``m.causes`` that may hold its ranking score, newest API first.
 CAUSE_SCORES = ("expected_disablement", "probability_causing")
 
@@ -229,8 +229,9 @@ class EvaluationReport:
             if not pd.isna(r.rank) and r.diagnosis_rank != r.rank:
                 rank += f" (diagnosis {int(r.diagnosis_rank)})"
             bounds = "ok" if r.bounds_ok else "FAIL: " + "; ".join(r.bounds_failed)
+            used = r.ranking + (" (causes over size limit)" if r.note else "")
             lines.append(
-                f"| {r.id} | {r.diagnosis} | {r.ranking} | {rank} | {r.first} "
+                f"| {r.id} | {r.diagnosis} | {used} | {rank} | {r.first} "
                 f"({_score(r.ranking, r.score_first)}; {format_probability(r.p_first)}) | "
                 f"{_score(r.ranking, r.score_expected)} | "
                 f"{format_probability(r.p_expected)} | {'yes' if r.top1_hit else 'no'} | "
@@ -257,7 +258,8 @@ class EvaluationReport:
         out = [f"TwitchDx on {s['n']} teaching cases (ranking: {s['ranking']}; "
                f"{s['ranked_by']['causes']} by likely causes in m.causes() order "
                f"[{s['causes_score'] or 'not used'}], "
-               f"{s['ranked_by']['differential']} by the differential's diagnoses)",
+               f"{s['ranked_by']['differential']} by the differential's diagnoses, "
+               f"{s['causes_over_limit']} of them because m.causes was over the size limit)",
                f"  top-1  {pct(s['top1'])}  (95% CI {pct(s['top1_ci'][0]).strip()}–"
                f"{pct(s['top1_ci'][1]).strip()})  {s['top1_hits']}/{s['n']}",
                f"  top-3  {pct(s['top3'])}  (95% CI {pct(s['top3_ci'][0]).strip()}–"
@@ -298,6 +300,15 @@ class EvaluationReport:
         return "\n".join(out)
 
 
+def _over_limit(exc: Exception) -> bool:
+    """Whether an error is the engine's plan-size limit (model.limits.LimitError)."""
+    try:
+        from .limits import LimitError
+    except ImportError:  # an engine without size limits
+        return False
+    return isinstance(exc, LimitError)
+
+
 def _score(ranking: str, x: float) -> str:
     """A ranking score as text: expected disablement is a count (3 significant figures),
     P(present) a probability."""
@@ -331,9 +342,18 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
     causes_score = None
     for case in cases:
         ev = case["evidence"]
+        note = ""
         try:
             post = m.posterior(ev)
-            used, ranked = rank_causes(m, case, ranking)
+            try:
+                used, ranked = rank_causes(m, case, ranking)
+            except TwitchDxError as exc:
+                if not _over_limit(exc):
+                    raise
+                # the twin network is over the engine's size limit: say so, rank by the
+                # differential rather than drop the case
+                used, ranked = rank_causes(m, case, "differential")
+                note = "causes over the size limit; ranked by the differential"
             if used == "causes":
                 causes_score = ranked.attrs["score"]
         except TwitchDxError as exc:
@@ -363,7 +383,7 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
             "top3_hit": rank is not pd.NA and rank <= 3,
             "model_top3": model_top3,
             "top3_agreement": len(set(model_top3) & set(case["top3"])),
-            "bounds_ok": not failed, "bounds_failed": failed,
+            "bounds_ok": not failed, "bounds_failed": failed, "note": note,
         })
     df = pd.DataFrame(rows, columns=CASE_COLUMNS)
     df["rank"] = df["rank"].astype("Int64")
@@ -385,6 +405,7 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
         "median_p_expected": float(median(df["p_expected"])),
         "mean_p_first": float(df["p_first"].mean()),
         "causes_score": causes_score,
+        "causes_over_limit": int((df["note"] != "").sum()),
         "cases_with_bounds": sum(1 for c in cases if c.get("bounds")),
         "bounds_failed": int((~df["bounds_ok"]).sum()),
     }

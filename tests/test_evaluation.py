@@ -243,6 +243,21 @@ def test_causes_keep_the_order_m_causes_returns():
     assert r.summary["causes_score"] == "expected_disablement"
 
 
+def test_a_case_over_the_engine_size_limit_is_ranked_by_the_differential_and_says_so():
+    from model.limits import LimitError
+
+    m = _stub(causes=[("a", 0.5)], differential=[("b", 0.9), ("a", 0.5)])
+
+    def too_large(ev):
+        raise LimitError("too large")
+    m.causes = too_large
+    r = evaluate(m, [_case("big", "a")])
+    row = r.cases.iloc[0]
+    assert (row["ranking"], row["first"], row["rank"]) == ("differential", "b", 2)
+    assert "size limit" in row["note"] and r.summary["causes_over_limit"] == 1
+    assert "causes over size limit" in r.cases_table()
+
+
 def test_auto_ranking_needs_an_abnormal_finding():
     m = _stub(causes=[("a", 0.5)], differential=[("a", 0.5)])
     assert abnormal_findings(m, {"fasciculations": "yes", "x": "no"}) == ["fasciculations"]
