@@ -12,12 +12,46 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .format import format_probability
+
 ROLE_ORDER = ("context", "exposure", "state", "condition", "mechanism", "finding")
 ROLE_TITLES = {"context": "Patient", "exposure": "Exposures", "state": "States",
                "condition": "Conditions", "mechanism": "Mechanisms", "finding": "Findings"}
 OBSERVED = {"fillcolor": "#dbeafe", "color": "#2563eb"}
 HIGHLIGHT = {"fillcolor": "#fed7aa", "color": "#c2410c"}
 MAX_NODES = 28
+# prior -> posterior shift of P(present), binned by the factor on its odds: (upper bound of the
+# factor, fill, legend text). Green: less likely than before; orange: more likely.
+SHIFT_SCALE = ((1 / 10, "#74c476", "odds ÷10 or more"), (1 / 3, "#a1d99b", "÷3 to ÷10"),
+               (1 / 1.3, "#e5f5e0", "÷1.3 to ÷3"), (1.3, "#f8fafc", "about the same"),
+               (3, "#fee8c8", "×1.3 to ×3"), (10, "#fdbb84", "×3 to ×10"),
+               (float("inf"), "#ef8a62", "×10 or more"))
+
+
+def odds_factor(before: float, after: float) -> float:
+    """The factor by which the odds of ``before`` were multiplied to give ``after`` (0 or inf
+    when one end is certain)."""
+    if before == after:
+        return 1.0
+    if before <= 0 or after >= 1:
+        return float("inf")
+    if after <= 0 or before >= 1:
+        return 0.0
+    return (after / (1 - after)) / (before / (1 - before))
+
+
+def shift_colour(before: float, after: float) -> str:
+    """The fill for a node whose P(present) moved from ``before`` to ``after``."""
+    f = odds_factor(before, after)
+    return next(colour for bound, colour, _ in SHIFT_SCALE if f < bound or bound == float("inf"))
+
+
+def shift_legend() -> str:
+    """A DOT HTML-label table of the shift colours (the picture's legend)."""
+    cells = "".join(f'<TD BGCOLOR="{c}">{t}</TD>' for _, c, t in SHIFT_SCALE)
+    return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+            '<TR><TD COLSPAN="7">Change since before any evidence (odds of being present)</TD>'
+            f"</TR><TR>{cells}</TR></TABLE>>")
 
 
 def _q(s: str) -> str:
@@ -45,7 +79,8 @@ def neighbourhood(m: Any, center: str, depth: int = 1, limit: int = MAX_NODES) -
 
 def network_dot(m: Any, center: str, evidence: Mapping[str, Any] | None = None,
                 highlight: Iterable[str] = (), depth: int = 1,
-                limit: int = MAX_NODES) -> str:
+                limit: int = MAX_NODES,
+                shift: Mapping[str, tuple[float, float]] | None = None) -> str:
     """DOT text of the network around ``center``.
 
     Parameters
@@ -57,6 +92,9 @@ def network_dot(m: Any, center: str, evidence: Mapping[str, Any] | None = None,
         red) when they are in the picture.
     depth : 1 (parents and children) or 2 (and theirs).
     limit : most nodes drawn (nearest first).
+    shift : ``{node id: (P(present) before any evidence, P(present) now)}``; when given, every
+        unobserved node drawn is filled by the change in its odds (:data:`SHIFT_SCALE`, with a
+        legend) and labelled "before → now"; highlighted nodes then keep only their outline.
 
     Returns
     -------
@@ -89,6 +127,13 @@ def network_dot(m: Any, center: str, evidence: Mapping[str, Any] | None = None,
                 states = value if isinstance(value, (list, tuple)) else [value]
                 text += "\n= " + " or ".join(node.state_label(str(s)) for s in states)
                 attrs.update(OBSERVED)
+            elif shift is not None and n in shift:
+                before, after = shift[n]
+                text += f"\n{format_probability(before)} → {format_probability(after)}"
+                attrs["fillcolor"] = shift_colour(before, after)
+                if n in hi:
+                    attrs.update(color="#b91c1c" if node.serious else HIGHLIGHT["color"],
+                                 penwidth="2")
             elif n in hi:
                 attrs.update(HIGHLIGHT)
                 if node.serious:
@@ -106,5 +151,8 @@ def network_dot(m: Any, center: str, evidence: Mapping[str, Any] | None = None,
         for p in m.nodes[n].parents:
             if p in shown_set:
                 lines.append(f"{_q(p)} -> {_q(n)};")
+    if shift is not None:
+        lines.append(f'label={shift_legend()}; labelloc="b"; fontname="Helvetica"; '
+                     'fontsize=10;')
     lines.append("}")
     return "\n".join(lines)
