@@ -154,8 +154,8 @@ class Inference:
                 f"ranking '{plan.twin.cause}' as a cause of '{plan.twin.effect}'")
         raise LimitError(
             f"{len(found)} positive findings ({shown}) make {task} too large: {entries:,} table "
-            f"entries, over the limit {name} = {limit:,} (no teaching case needs half of it); "
-            "enter fewer findings as present")
+            f"entries, over the limit {name} = {limit:,} (see docs/limits.md); enter fewer "
+            "findings as present")
 
     def _compile(self, positive: frozenset[str], twin: Twin | None) -> Plan:
         kb = self.kb

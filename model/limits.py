@@ -15,14 +15,15 @@ MAX_PRIORS_TOTAL_BYTES = 10_000_000  # all priors files together
 MAX_PRIORS_FILES = 200  # *.yaml files in one priors folder
 MAX_YAML_DEPTH = 50  # nesting of mappings/sequences (priors need about 7)
 MAX_YAML_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add by repeating anchored nodes
-MAX_SCENARIO_BYTES = 64_000  # an uploaded or shared scenario file
+MAX_SCENARIO_BYTES = 1_048_576  # a scenario file (= the explorer's upload limit, 1 MB)
 
 # --- inference --------------------------------------------------------------------------------
 # Total entries of a compiled plan's clique tables (one evidence set, 8 bytes each). Measured on
-# the 70 teaching cases (benchmarks/plan_sizes.py): plain plans need at most 1,501,868 entries
-# (9 positive findings); the twin networks that rank likely causes need at most 32,520,532.
+# the 67 teaching cases (benchmarks/plan_sizes.py, 2026-11-30): plain plans need at most
+# 1,295,524 entries; the twin networks that rank likely causes at most 51,465,764 (both for
+# thyrotoxic_hypokalaemia_cramps, 8-9 positive findings).
 MAX_PLAN_ENTRIES = 8_388_608  # 2**23: posteriors, differential, why, next tests, uncertainty
-MAX_TWIN_PLAN_ENTRIES = 67_108_864  # 2**26: one cause's twin network (likely causes)
+MAX_TWIN_PLAN_ENTRIES = 100_000_000  # one cause's twin network (likely causes), ~2x the largest
 # Entries of clique tables allocated at once (plan entries x batch elements); bigger batches are
 # run in chunks, so memory stays near 8 bytes x this figure x a small factor whatever the batch.
 MAX_BATCH_ENTRIES = 8_388_608
