@@ -121,6 +121,22 @@ print(naive[["label", "standalone_lr", "conditional_lr", "relation", "closest_ot
       .to_string(index=False))
 
 # %% [markdown]
+# **The picture of the shift.** The network around ALS, every node drawn with its probability
+# of being present before any evidence and now, filled by how far its odds moved (green less
+# likely, orange more; the legend sits under the picture). Paste the DOT into any Graphviz
+# viewer, or `graphviz.Source(dot)` in Jupyter; the explorer's Teach page draws the same.
+
+# %%
+from model.present.network import network_dot, shift_colour  # noqa: E402
+
+post = m.posterior(case)
+shift = {n: (m.present_probability(n, m.prior[n]), m.present_probability(n, post[n]))
+         for n in post if m.nodes[n].role != "context"}
+dot = network_dot(m, "als", case, ["als"], shift=shift)
+print(f"ALS: {shift['als'][0]:.5f} -> {shift['als'][1]:.3f}, fill {shift_colour(*shift['als'])}")
+assert "Change since before any evidence" in dot
+
+# %% [markdown]
 # ## 4. The model's own epidemiology
 #
 # Every condition, state and exposure has a published prevalence in `priors/targets.yaml`; the

@@ -156,6 +156,20 @@ def test_a_shared_link_replays_to_the_stop_with_count_and_efficiency():
     assert list(shown["Ratio"]) == [f"{r:.0%}" for r in eff["ratio"]]
 
 
+def test_the_learner_may_ask_another_question_and_the_path_records_it():
+    m = real_model()
+    at = open_page({"start": encode_items(list(START.items()))})
+    step = interview(m, START, asked=0)
+    mine = step.alternatives.iloc[3]
+    at.selectbox(key=f"teach_own_{teach(at).revision}").select(mine["id"]).run()
+    assert f"**Question 1: {mine['label']}**" in text(at) and "your choice" in text(at)
+    state = m.nodes[mine["id"]].states[0]
+    answer_pills(at).set_value(state).run()
+    assert teach(at).path == [(mine["id"], state)]
+    eff = efficiency(m, teach(at).path, START)
+    assert eff.loc[0, "best_id"] == step.question.id and eff.attrs["score"] < 1
+
+
 def test_goal_and_cost_change_the_question_as_the_model_does():
     m = real_model()
     at = open_page({"start": encode_items(list(START.items()))})
@@ -228,7 +242,7 @@ def test_predict_first_hides_the_answer_then_scores_against_the_exact_posterior(
     want = m.score_prediction(case_evidence(m, case), {n: v / 100 for n, v in stated.items()})
     assert f"**Brier score {want.attrs['brier']:.3f}, log score " \
            f"{want.attrs['log_score']:.3f} bits**" in text(at)
-    table = at.dataframe[0].value.set_index("Entry")
+    table = at.table[0].value.set_index("Entry")
     words = {"over": "over-estimated", "under": "under-estimated", "close": "close"}
     assert len(table) == len(want)
     for r in want.itertuples():
@@ -293,7 +307,7 @@ def test_naive_versus_exact_shows_the_models_numbers_and_relations_in_words():
     assert metrics["Before the findings"] == format_probability(want.attrs["pretest"])
     assert metrics["Naive (Fagan) product"] == format_probability(want.attrs["naive"])
     assert metrics["The network (exact)"] == format_probability(want.attrs["exact"])
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["LR alone"]) == [format_ratio(x) for x in want["standalone_lr"]]
     assert list(table["LR given the others"]) == [format_ratio(x) for x in
                                                   want["conditional_lr"]]

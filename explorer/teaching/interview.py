@@ -143,15 +143,26 @@ def outcomes_table(q: Any) -> pd.DataFrame:
 
 def question_card(m: Any, ts: TeachState, step: Any) -> None:
     q = step.question
-    node = m.nodes[q.id]
     n = len(ts.path) + 1
+    # the learner may ask something else instead; the efficiency score then tells
+    own = st.session_state.get(f"teach_own_{ts.revision}")
+    asked = own if own in m.nodes else q.id
+    node = m.nodes[asked]
     with st.container(border=True, key="teach_question"):
-        st.markdown(f"**Question {n}: {q.label}**  \n:gray-badge[{cost_name(q.cost)}]")
+        badge = f":gray-badge[{cost_name(node.cost)}]"
+        if asked != q.id:
+            badge += " :orange-badge[your choice]"
+        st.markdown(f"**Question {n}: {node.label}**  \n{badge}")
         key = f"teach_answer_{ts.revision}"
         st.pills("Answer", answer_options(node, app_services.sets_supported(m)), key=key,
                  format_func=lambda o: option_label(node, o), on_change=on_answer,
-                 args=(q.id, key), label_visibility="collapsed")
-        with st.expander("Why this question?", icon=":material/help:"):
+                 args=(asked, key), label_visibility="collapsed")
+        others = list(step.alternatives["id"])
+        st.selectbox("Or ask something else instead", others, index=None,
+                     key=f"teach_own_{ts.revision}", placeholder="The model's choice",
+                     format_func=lambda i: m.nodes[i].label)
+        with st.expander("Why this question?" if asked == q.id else
+                         f"Why the model would ask {q.label} instead", icon=":material/help:"):
             st.markdown(f"{step.reason}" + (f" ({q.gain_per_cost:.3f} bits per cost tier)"
                                              if ts.cost_aware else "") + ".")
             if q.separates:

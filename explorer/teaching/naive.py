@@ -88,11 +88,11 @@ def draw(m: Any, ts: TeachState) -> None:
     st.caption(f"Fagan: pre-test odds × {chain} = naive odds. The stand-alone ratio of a "
                "finding is computed from the network with age and sex alone; the ratio given "
                "the others is its effect when it is added last.")
-    st.dataframe(pd.DataFrame({
+    st.table(pd.DataFrame({
         "Finding": df["label"], "Answer": [m.nodes[r.id].state_label(r.state) if r.state in
                                            m.nodes[r.id].states else r.state.replace("|", " or ")
                                            for r in df.itertuples()],
         "LR alone": df["standalone_lr"].map(ratio),
         "LR given the others": df["conditional_lr"].map(ratio),
         "Why they differ": [relation_text(m, r, label) for r in df.itertuples()]}),
-        hide_index=True, width="stretch")
+        hide_index=True, border="horizontal")  # a static table: the words wrap

@@ -25,18 +25,20 @@ STYLES = {"probability": "Probabilities", "rank": "A ranking"}
 SOURCES = {"case": "A teaching case", "interview": "The current interview"}
 
 
-def cases(m: Any) -> list[dict]:
+def cases(m: Any) -> list[tuple[int, dict]]:
+    """(number in the case file, case) for the cases whose answer can be forecast: a condition
+    or state not in the case's own evidence."""
     try:
-        return app_services.teaching_cases(m)
+        every = app_services.teaching_cases(m)
     except Exception:  # e.g. a small network the cases do not fit
         return []
+    return [(i, c) for i, c in enumerate(every)
+            if str(c.get("diagnosis")) in m.nodes and c["diagnosis"] not in c["evidence"]
+            and m.nodes[c["diagnosis"]].role in ("condition", "state")]
 
 
 def current_case(m: Any, ts: TeachState) -> tuple[int, dict] | None:
-    for i, c in enumerate(cases(m)):
-        if c["id"] == ts.case_id:
-            return i, c
-    return None
+    return next(((i, c) for i, c in cases(m) if c["id"] == ts.case_id), None)
 
 
 def forecast_evidence(m: Any, ts: TeachState) -> dict | None:
@@ -93,7 +95,7 @@ def on_next() -> None:
     m = app_services.get_model()
     ts = session.state()
     if ts.predict_source == "case":
-        ids = [c["id"] for c in cases(m)]
+        ids = [c["id"] for _, c in cases(m)]
         if ids:
             i = ids.index(ts.case_id) + 1 if ts.case_id in ids else 0
             ts.case_id = ids[i % len(ids)]
@@ -227,11 +229,11 @@ def reveal(m: Any, ts: TeachState, case: dict | None) -> None:
         st.markdown(f"**Brier score {df.attrs['brier']:.3f}, log score "
                     f"{df.attrs['log_score']:.3f} bits** (0 is perfect for both)")
         words = {"over": "over-estimated", "under": "under-estimated", "close": "close"}
-        st.dataframe(pd.DataFrame({
+        st.table(pd.DataFrame({
             "Entry": df["label"], "You": df["stated"].map(fmt_p),
             "The network": df["exact"].map(fmt_p),
             "Difference": df["difference"].map(lambda d: f"{100 * d:+.1f} points"),
-            "Verdict": df["verdict"].map(words)}), hide_index=True, width="stretch")
+            "Verdict": df["verdict"].map(words)}), hide_index=True, border="horizontal")
         if df.attrs.get("clipped"):
             st.caption("A 0% or 100% was counted as 0.01% or 99.99% for the log score (a "
                        "certain miss would score infinitely badly).")
@@ -239,12 +241,12 @@ def reveal(m: Any, ts: TeachState, case: dict | None) -> None:
         st.markdown(f"**Kendall's tau {last['tau']:+.2f}** (1: your order is the network's; "
                     "−1: reversed)")
         exact = last["exact"]
-        st.dataframe(pd.DataFrame({
+        st.table(pd.DataFrame({
             "Your rank": range(1, len(last["order"]) + 1),
             "You": [m.nodes[n].label for n in last["order"]],
             "The network's order": [m.nodes[n].label for n in last["model_order"]],
             "Its probability": [fmt_p(exact[n]) for n in last["model_order"]]}),
-            hide_index=True, width="stretch")
+            hide_index=True, border="horizontal")
     if case is not None:
         dx = str(case.get("diagnosis") or "")
         if dx in m.nodes:
@@ -267,9 +269,9 @@ def draw(m: Any, ts: TeachState) -> None:
         if not all_cases:
             st.info("No teaching cases fit this knowledge base.", icon=":material/info:")
             return
-        labels = {c["id"]: neutral_label(m, i, c) for i, c in enumerate(all_cases)}
+        labels = {c["id"]: neutral_label(m, i, c) for i, c in all_cases}
         if ts.case_id not in labels:
-            ts.case_id = all_cases[0]["id"]
+            ts.case_id = all_cases[0][1]["id"]
         st.session_state["teach_case"] = ts.case_id
         st.selectbox("Teaching case", list(labels), key="teach_case", format_func=labels.get,
                      on_change=on_pick)
@@ -301,7 +303,8 @@ def draw(m: Any, ts: TeachState) -> None:
             for i, n in enumerate(entries):
                 cols[i % len(cols)].number_input(
                     f"{m.nodes[n].label} (%)", min_value=0.0, max_value=100.0, value=None,
-                    step=1.0, key=f"teach_p_{ts.serial}_{n}", disabled=ts.revealed,
+                    step=1.0, format="%.0f", key=f"teach_p_{ts.serial}_{n}",
+                    disabled=ts.revealed,
                     placeholder="0–100")
         if not ts.revealed:
             st.button("Commit my forecast and show the answer", type="primary",
