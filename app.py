@@ -51,6 +51,7 @@ TABS = ["Why", "Likely causes", "What to ask next", "Out of 1,000 people", "Sens
 def page(m) -> None:
     t0 = time.perf_counter()
     sc = session.start(m)
+    session.catch_up(m)
     session.write_url(sc)
     ev = sc.evidence
     key = evidence_key(ev)

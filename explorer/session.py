@@ -76,11 +76,37 @@ def start(m: model.TwitchModel) -> Scenario:
     return sc
 
 
+def catch_up(m: model.TwitchModel) -> None:
+    """Apply an answer whose callback Streamlit skipped.
+
+    Clicking a second answer while the run for the first is still going can make Streamlit
+    skip the first one's ``on_change`` (observed in Chromium: clicks lost). The callbacks stay
+    the way changes arrive; this only notices a widget that disagrees with the scenario and
+    routes it through the same :func:`set_item`. A widget whose state Streamlit dropped (None)
+    is given the scenario's value back.
+    """
+    ss = st.session_state
+    sc = scenario()
+    for nid in entry_ids(m):
+        raw = ss.get(widget_key(nid))
+        want = widget_value(sc.evidence.get(nid))
+        if raw == want:
+            continue
+        if raw is None:
+            ss[widget_key(nid)] = want
+            continue
+        try:
+            value = parse_value(m.nodes[nid], raw)
+        except ValueError:
+            ss[widget_key(nid)] = want
+            continue
+        set_item(m, nid, value)
+
+
 def write_url(sc: Scenario) -> None:
-    want = query_params(sc.evidence)
-    have = {k: st.query_params.get_all(k) for k in st.query_params}
-    if have != {k: [v] for k, v in want.items()}:
-        st.query_params.from_dict(want)
+    """Write the page address on every run: a write made in a run that a newer click then
+    superseded can be lost on its way to the browser, while the server already holds it."""
+    st.query_params.from_dict(query_params(sc.evidence))
 
 
 def impossible_message(m: model.TwitchModel, ev: Mapping[str, Any], what: str) -> str:
@@ -104,11 +130,11 @@ def check(m: model.TwitchModel, ev: Evidence, what: str) -> bool:
     return True
 
 
-def sync_widgets(m: model.TwitchModel, ev: Evidence) -> None:
+def sync_widgets(m: model.TwitchModel, ev: Evidence, only: list[str] | None = None) -> None:
     """Move the evidence widgets to ``ev`` (only those that differ: a write is pushed to the
     browser and could overwrite an answer being clicked)."""
     ss = st.session_state
-    for nid in entry_ids(m):
+    for nid in only if only is not None else entry_ids(m):
         want = widget_value(ev.get(nid))
         if ss.get(widget_key(nid)) != want:
             ss[widget_key(nid)] = want
@@ -127,11 +153,13 @@ def apply(m: model.TwitchModel, ev: Evidence, what: str, note: str) -> bool:
 def set_item(m: model.TwitchModel, nid: str, value: Any, note: str | None = None) -> bool:
     sc = scenario()
     ev = sc.with_item(nid, value)
+    # Only this item's widget is touched: rewriting the others could undo an answer the user
+    # clicked while this run was starting.
     if not check(m, ev, "That combination"):
-        sync_widgets(m, sc.evidence)  # put the widget back
+        sync_widgets(m, sc.evidence, [nid])  # put the widget back
         return False
     sc.replace(ev, note or change_note(m, sc.evidence, ev))
-    sync_widgets(m, sc.evidence)
+    sync_widgets(m, sc.evidence, [nid])
     return True
 
 

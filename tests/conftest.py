@@ -86,11 +86,17 @@ def streamlit_url(tmp_path_factory):
             print(f"\nstreamlit server log ({log}):\n{log.read_text()}")
 
 
+# One generous timeout for every Playwright wait and expect: a loaded 2-core machine must slow
+# the browser tests down, never fail them (Playwright's expect defaults to 5 s).
+BROWSER_TIMEOUT_MS = 90_000
+
+
 @pytest.fixture(scope="session")
 def browser():
     _require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -99,11 +105,37 @@ def browser():
             b.close()
 
 
+@pytest.fixture(scope="session")
+def warm_url(streamlit_url, browser):
+    """The server after one full page run (model built, caches primed), so the first test
+    does not pay for the model load inside its timeouts."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(BROWSER_TIMEOUT_MS * 2)
+    pg.goto(streamlit_url)
+    pg.get_by_test_id("stVegaLiteChart").first.wait_for()
+    ctx.close()
+    return streamlit_url
+
+
+def _page(browser, width: int, height: int):
+    ctx = browser.new_context(viewport={"width": width, "height": height},
+                              accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(BROWSER_TIMEOUT_MS)
+    return ctx, pg
+
+
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
+    ctx, pg = _page(browser, 1400, 1000)
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture
+def phone(browser):
+    ctx, pg = _page(browser, 390, 844)
     yield pg
     ctx.close()
 

@@ -12,7 +12,9 @@ from model.present.charts import differential_rows, differential_spec, uncertain
 
 from .. import services, session
 from ..state import Scenario, evidence_key
-from ..ui import chart
+from ..ui import chart, fmt_p
+
+DONT_MISS = 0.01  # serious entries at or above this are named even when off the chart
 
 CAPTION = ("Ranks **diagnoses** (conditions and states such as low magnesium) by the "
            "probability that each is present with the evidence entered (solid bars); faded "
@@ -44,3 +46,15 @@ def draw(m: Any, sc: Scenario) -> None:
     chart(differential_spec(differential_rows(shown), log_scale=log_scale, ranges=ranges),
           key="chart_differential")
     st.caption(CAPTION)
+    dont_miss(df, int(n))
+
+
+def dont_miss(df: Any, n: int) -> None:
+    """Serious entries below the entries shown, so none falls off the chart unseen."""
+    rest = df.iloc[n:]
+    rest = rest[rest["serious"] & (rest["probability"] >= DONT_MISS)]
+    if rest.empty:
+        return
+    st.markdown(":red[**Also serious, below the chart:**] " + "; ".join(
+        f"{r.label} {fmt_p(r.probability)} (#{i + 1})"
+        for i, r in zip(rest.index, rest.itertuples(index=False), strict=True)))

@@ -15,7 +15,7 @@ from ..ui import show
 # tighter spacing.
 PAGE_CSS = """
 <style>
-div.block-container { padding-top: 2rem; }
+div.block-container { padding-top: 3rem; }
 section[data-testid="stSidebar"] div[data-testid="stVerticalBlock"] { gap: 0.5rem; }
 </style>
 """
@@ -23,7 +23,7 @@ section[data-testid="stSidebar"] div[data-testid="stVerticalBlock"] { gap: 0.5re
 
 def header() -> None:
     st.html(PAGE_CSS)
-    st.markdown("## TwitchDx · what-if explorer for muscle twitching")
+    st.markdown("### TwitchDx :gray[· what-if explorer for muscle twitching]")
     st.caption(model.DISCLAIMER)
 
 

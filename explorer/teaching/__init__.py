@@ -53,7 +53,7 @@ def page() -> None:
                  icon=":material/error:")
         return
     ts = session.start(m)
-    st.title("Teaching with TwitchDx")
+    st.header("Teaching with TwitchDx")
     st.caption(model.DISCLAIMER)
     show_messages(ts)
     st.session_state["teach_mode"] = ts.mode
