@@ -127,7 +127,8 @@ def _top3(ev):
 
 
 @pytest.mark.parametrize("age", ["40_to_64", "65_plus"])
-@pytest.mark.parametrize("weakness", ["mild_stable", "progressive", ("mild_stable", "progressive")])
+@pytest.mark.parametrize("weakness", ["mild_stable", "progressive", ("mild_stable", "progressive")],
+                         ids=["mild", "progressive", "course_unknown"])
 def test_weakness_with_upper_motor_neuron_sign_puts_als_and_myelopathy_in_top3(age, weakness):
     """§5(b): twitching with any objective weakness (mild, progressive, or present with its
     course unknown) plus an upper-motor-neuron sign (brisk reflexes, the vocabulary's only pure
@@ -139,7 +140,8 @@ def test_weakness_with_upper_motor_neuron_sign_puts_als_and_myelopathy_in_top3(a
 
 
 @pytest.mark.parametrize("extra", [{}, {"ascending_weakness": "yes"}, {"reduced_reflexes": "yes"},
-                                   {"numbness_tingling": "yes"}])
+                                   {"numbness_tingling": "yes"}],
+                         ids=["alone", "ascending", "reduced_reflexes", "tingling"])
 def test_weakness_over_days_after_infection_puts_guillain_barre_first(extra):
     """§5(c): weakness coming on over days after an infection puts Guillain-Barré first."""
     ev = {"age": "40_to_64", "recent_infection": "yes", "weakness": "progressive",
@@ -149,7 +151,8 @@ def test_weakness_over_days_after_infection_puts_guillain_barre_first(extra):
 
 
 @pytest.mark.parametrize("vascular", [{"diabetes": "yes"}, {"nicotine_use": "yes"},
-                                      {"diabetes": "yes", "nicotine_use": "yes"}])
+                                      {"diabetes": "yes", "nicotine_use": "yes"}],
+                         ids=["diabetes", "smoking", "both"])
 def test_sudden_transient_one_sided_symptoms_put_tia_high_in_older_vascular_patient(vascular):
     """§5(c): sudden, transient one-sided symptoms in an older patient with a vascular risk
     factor put TIA among the top three diagnoses."""
