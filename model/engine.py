@@ -333,14 +333,24 @@ class ByteLRU:
 
 
 def array_bytes(obj: Any) -> int:
-    """Bytes of the numpy arrays inside nested dicts, lists and tuples (views count as 0)."""
-    if isinstance(obj, np.ndarray):
-        return obj.nbytes if obj.base is None else 0
-    if isinstance(obj, dict):
-        return sum(array_bytes(v) for v in obj.values())
-    if isinstance(obj, list | tuple):
-        return sum(array_bytes(v) for v in obj)
-    return 0
+    """Bytes of the numpy arrays inside nested dicts, lists and tuples; a view counts the array
+    that owns its memory, once however many views share it."""
+    seen: dict[int, int] = {}
+
+    def walk(o: Any) -> None:
+        if isinstance(o, np.ndarray):
+            while isinstance(o.base, np.ndarray):
+                o = o.base
+            seen[id(o)] = o.nbytes
+        elif isinstance(o, dict):
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list | tuple):
+            for v in o:
+                walk(v)
+
+    walk(obj)
+    return sum(seen.values())
 
 
 _LIBC = None

@@ -145,6 +145,8 @@ def test_byte_lru_keeps_its_budget_and_recency():
 def test_array_bytes_counts_owned_arrays_once():
     a = np.zeros((10, 10))
     assert array_bytes({"x": a, "y": [a[:2]], "z": (np.ones(3), None)}) == 800 + 24
+    wide = np.broadcast_to(np.ones(4), (1000, 4))  # a view 1000x its memory
+    assert array_bytes([wide, wide]) == 32
 
 
 def test_S2_3_a_long_lived_model_keeps_its_caches_within_their_byte_budgets(m, monkeypatch):
@@ -159,5 +161,6 @@ def test_S2_3_a_long_lived_model_keeps_its_caches_within_their_byte_budgets(m, m
         m.posterior(ev)
         assert inf._plans.nbytes <= budget
         assert inf._columns.nbytes <= limits.COLUMN_CACHE_BYTES
-    assert inf._plans.nbytes == sum(8 * p.junction_tree.entries + 65_536
+    overhead = inference_module.PLAN_OVERHEAD_BYTES
+    assert inf._plans.nbytes == sum(8 * p.junction_tree.entries + overhead
                                     for p, _ in inf._plans._items.values())
