@@ -97,7 +97,7 @@ def test_complaint_starts_the_interview_with_the_models_first_question():
     assert want.reason in text(at)
     assert "It separates: " + ", ".join(want.question.separates) in text(at)
     # "Why this question?": the differential under each answer is the model's
-    table = at.dataframe[0].value
+    table = at.table[0].value
     out = want.question.outcomes
     assert list(table["Entry"]) == list(out.drop_duplicates("id")["label"])
     for a in out.drop_duplicates("outcome").itertuples():
@@ -151,7 +151,7 @@ def test_a_shared_link_replays_to_the_stop_with_count_and_efficiency():
     eff = efficiency(m, path, START)
     (metric,) = [x for x in at.metric if x.label.startswith("Efficiency")]
     assert metric.value == f"{eff.attrs['score']:.0%}"
-    shown = next(d.value for d in at.dataframe if "Asked" in d.value.columns)
+    shown = next(d.value for d in at.table if "Asked" in d.value.columns)
     assert list(shown["Asked"]) == [m.nodes[k].label for k, _ in path]
     assert list(shown["Ratio"]) == [f"{r:.0%}" for r in eff["ratio"]]
 
@@ -231,7 +231,7 @@ def test_predict_first_hides_the_answer_then_scores_against_the_exact_posterior(
 
     case = next(c for c in load_cases(vocabulary=m) if c["id"] == ts.case_id)
     assert "The source's diagnosis" not in text(at)
-    assert not [x for x in at.dataframe]  # no numbers from the network before committing
+    assert not [x for x in at.table]  # no numbers from the network before committing
     entries = [w.key.removeprefix(f"teach_p_{ts.serial}_") for w in at.number_input]
     assert 2 <= len(entries) <= 5
     stated = {n: (i + 1) * 10.0 for i, n in enumerate(entries)}

@@ -42,6 +42,12 @@ def settled(page: Page) -> None:
                                                            "notRunning")
 
 
+def drawn(page: Page) -> None:
+    """The script has finished and every lazily loaded element has replaced its skeleton."""
+    settled(page)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+
+
 def link(**params: str) -> str:
     return "?" + "&".join(f"{k}={v}" for k, v in params.items())
 
@@ -69,7 +75,7 @@ def test_interview_one_question_at_a_time(page: Page, teach_url, shot_dir):
     expect(question(page, 1, first.label)).to_be_visible()
     page.get_by_text("Why this question?").click()
     expect(page.get_by_text("It separates: " + ", ".join(first.separates))).to_be_visible()
-    settled(page)
+    drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_01_interview.png"))
     page.locator(".st-key-teach_question").get_by_text("don't know", exact=True).click()
     second = interview(m, START, skipped=[first.id], asked=1).question
@@ -102,7 +108,7 @@ def test_a_shared_link_replays_the_interview_to_its_stop(page: Page, teach_url, 
     expect(box.get_by_text(f"Questions asked: {len(path)}")).to_be_visible()
     score = efficiency(m, path, START).attrs["score"]
     expect(box.get_by_test_id("stMetricValue")).to_have_text(f"{score:.0%}")
-    settled(page)
+    drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_02_stopped.png"))
 
 
@@ -138,7 +144,7 @@ def test_predict_first_then_score_calibrate_and_download(page: Page, teach_url, 
            ).to_be_visible()
     chart = page.get_by_test_id("stVegaLiteChart")
     expect(chart.first).to_be_visible()
-    settled(page)
+    drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_03_predict.png"))
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download my results (CSV)").click()
@@ -160,7 +166,7 @@ def test_naive_versus_exact(page: Page, teach_url, shot_dir):
     other = m.nodes[want.iloc[-1]["closest_other"]].label
     expect(page.get_by_text(re.compile(rf"{want.iloc[-1]['relation']}.*{re.escape(other)}"))
            .first).to_be_visible()
-    settled(page)
+    drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_04_naive.png"))
 
 
@@ -174,7 +180,7 @@ def test_network_shift_and_the_control_beside_it(page: Page, teach_url, shot_dir
     after = m.present_probability("als", post["als"])
     expect(svg.get_by_text(f"{format_probability(before)} → {format_probability(after)}")
            ).to_be_visible()
-    settled(page)
+    drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_05_network.png"))
     finding = next(n for n in neighbourhood(m, "als") if m.nodes[n].role == "finding")
     # the control beside the picture offers the first finding drawn; set its last state
@@ -183,7 +189,7 @@ def test_network_shift_and_the_control_beside_it(page: Page, teach_url, shot_dir
                                                exact=True).click()
     node = svg.locator("g.node").filter(has=page.locator("title", has_text=finding))
     expect(node).to_contain_text(f"= {m.nodes[finding].state_label(state)}")
-    settled(page)
+    drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_06_network_set.png"))
 
 
@@ -192,13 +198,13 @@ def test_teach_on_a_phone(phone: Page, teach_url, shot_dir):
     phone.goto(teach_url + start_link())
     first = interview(m, START, asked=0).question
     expect(question(phone, 1, first.label)).to_be_visible()
-    settled(phone)
+    drawn(phone)
     phone.screenshot(path=str(shot_dir / "teach_phone_01_interview.png"))
     phone.goto(teach_url + link(mode="predict"))
     expect(phone.locator(".st-key-teach_forecast")).to_be_visible()
-    settled(phone)
+    drawn(phone)
     phone.screenshot(path=str(shot_dir / "teach_phone_02_predict.png"))
     phone.goto(teach_url + start_link(mode="network", focus="als"))
     expect(phone.get_by_test_id("stGraphVizChart").locator("svg")).to_be_visible()
-    settled(phone)
+    drawn(phone)
     phone.screenshot(path=str(shot_dir / "teach_phone_03_network.png"))

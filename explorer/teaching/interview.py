@@ -168,7 +168,7 @@ def question_card(m: Any, ts: TeachState, step: Any) -> None:
             if q.separates:
                 st.markdown("It separates: " + ", ".join(q.separates) + ".")
             st.markdown("The differential under each answer:")
-            st.dataframe(outcomes_table(q), hide_index=True, width="stretch")
+            st.table(outcomes_table(q), hide_index=True, border="horizontal")
             alt = step.alternatives.head(5)
             if len(alt) > 1:
                 st.caption("Also considered: " + "; ".join(
@@ -179,8 +179,8 @@ def question_card(m: Any, ts: TeachState, step: Any) -> None:
 def now_card(step: Any) -> None:
     st.markdown("**The differential now**")
     top = step.top.head(6)
-    st.dataframe(pd.DataFrame({"Entry": top["label"], "Probability": top["probability"]
-                               .map(fmt_p)}), hide_index=True, width="stretch")
+    st.table(pd.DataFrame({"Entry": top["label"], "Probability": top["probability"]
+                               .map(fmt_p)}), hide_index=True, border="horizontal")
     st.caption(f"Any serious condition: {format_probability(step.serious_probability)}")
 
 
@@ -211,12 +211,13 @@ def efficiency_view(m: Any, ts: TeachState) -> None:
                    "best question.")
     label = lambda n: m.nodes[n].label if n in m.nodes else "–"  # noqa: E731
     unit = "bits per cost tier" if ts.cost_aware else "bits"
-    st.dataframe(pd.DataFrame({
+    st.table(pd.DataFrame({
         "Step": eff["step"], "Asked": eff["id"].map(label),
-        f"Expected gain ({unit})": eff["gain"].round(3),
+        f"Expected gain ({unit})": eff["gain"].map(lambda g: f"{g:.3f}"),
         "Best on offer": eff["best_id"].map(label),
-        "Its gain": eff["best_gain"].round(3), "Ratio": eff["ratio"].map(lambda r: f"{r:.0%}")}),
-        hide_index=True, width="stretch")
+        "Its gain": eff["best_gain"].map(lambda g: f"{g:.3f}"),
+        "Ratio": eff["ratio"].map(lambda r: f"{r:.0%}")}),
+        hide_index=True, border="horizontal")
 
 
 def replay(m: Any, ts: TeachState) -> None:
@@ -234,8 +235,8 @@ def replay(m: Any, ts: TeachState) -> None:
             item_text(m, ts.path[k - 1][0], ts.path[k - 1][1]) if ts.path[k - 1][1] is not None
             else f"{m.nodes[ts.path[k - 1][0]].label}: don't know")
     st.caption(f"After {k} answer{'s' * (k != 1)} (last: {said})")
-    st.dataframe(pd.DataFrame({"Entry": top["label"], "Probability": top["probability"]
-                               .map(fmt_p)}), hide_index=True, width="stretch")
+    st.table(pd.DataFrame({"Entry": top["label"], "Probability": top["probability"]
+                               .map(fmt_p)}), hide_index=True, border="horizontal")
 
 
 def draw(m: Any, ts: TeachState) -> None:
@@ -261,7 +262,7 @@ def draw(m: Any, ts: TeachState) -> None:
         now_card(step)
     st.markdown("**The path so far**")
     if ts.path:
-        st.dataframe(path_table(m, ts), hide_index=True, width="stretch")
+        st.table(path_table(m, ts), hide_index=True, border="horizontal")
     else:
         st.caption("No answers yet.")
     a, b = st.columns(2)
