@@ -11,8 +11,10 @@ from .errors import (
     EvidenceError,
     ImpossibleEvidenceError,
     KnowledgeBaseError,
+    ParameterError,
     TwitchDxError,
 )
+from .limits import LimitError
 
 DISCLAIMER = ("TwitchDx is a teaching and reasoning aid, not a diagnostic device. Its numbers are "
               "literature estimates with wide uncertainty; it cannot examine anyone. Anyone "
@@ -23,6 +25,8 @@ __all__ = [
     "EvidenceError",
     "ImpossibleEvidenceError",
     "KnowledgeBaseError",
+    "LimitError",
+    "ParameterError",
     "TwitchDxError",
     "TwitchModel",
     "load",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 
 class TwitchDxError(ValueError):
     """Base class of every error TwitchDx raises on bad input."""
@@ -27,12 +29,18 @@ class EvidenceError(TwitchDxError):
     """Evidence names an unknown node or state."""
 
 
+class ParameterError(TwitchDxError):
+    """An argument that is not evidence (an objective, a level, a sample count...) is invalid;
+    the message names the parameter, the function, what is allowed and what was given."""
+
+
 class ImpossibleEvidenceError(EvidenceError):
     """The evidence has probability zero under the model, so no posterior exists."""
 
-    def __init__(self, evidence: dict[str, str]):
+    def __init__(self, evidence: Mapping[str, str | Collection[str]]):
         self.evidence = dict(evidence)
-        items = ", ".join(f"{k}={v}" for k, v in evidence.items())
+        items = ", ".join(f"{k}={v if isinstance(v, str) else '|'.join(v)}"
+                          for k, v in evidence.items())
         super().__init__(
             f"impossible evidence: P({items}) = 0 under the model, so no posterior exists; "
             "remove or change one of these observations"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import ImpossibleEvidenceError
+from .errors import EvidenceError, ImpossibleEvidenceError
+from .evidence import Evidence, format_observation
 
 WHY_COLUMNS = ["id", "state", "label", "likelihood_ratio", "log_odds_change",
                "probability_after"]
@@ -43,12 +44,37 @@ def _logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
-def why(m, evidence, target: str) -> Explanation:
-    """Contribution of each observation to P(target present | evidence)."""
+def why(m, evidence: Evidence | None, target: str) -> Explanation:
+    """Contribution of each observation to P(target present | evidence).
+
+    Parameters
+    ----------
+    m : TwitchModel
+    evidence : mapping of node id to a state or a list of states, in the order to explain them
+        (a set observation "one of these" contributes its likelihood ratio
+        P(node in set | target present, earlier) / P(node in set | target absent, earlier)).
+    target : a node not observed in a single state.
+
+    Returns
+    -------
+    Explanation
+        ``prior`` and ``posterior`` P(target present) and ``contributions``, a DataFrame with
+        columns ``id, state, label, likelihood_ratio, log_odds_change, probability_after`` (one
+        row per observation, in order; ``state`` is the text form, ``a|b`` for a set). The prior
+        log-odds plus the changes equal the posterior log-odds exactly (chain rule).
+
+    Raises
+    ------
+    EvidenceError
+        Unknown node or state, or ``target`` is observed in a single state.
+    ImpossibleEvidenceError
+        The evidence has probability zero.
+    """
     ev = m.check_evidence(evidence)
     m.check_node(target)
-    if target in ev:
-        raise m.evidence_error(f"'{target}' is in the evidence; explain an unobserved node")
+    if isinstance(ev.get(target), str):
+        raise EvidenceError(f"'{target}' is in the evidence ({target}={ev[target]}); explain an "
+                            "unobserved node")
     items = list(ev.items())
     prefixes = [dict(items[:k]) for k in range(len(items) + 1)]
     res = m.query(prefixes, want=[target])
@@ -60,8 +86,11 @@ def why(m, evidence, target: str) -> Explanation:
         change = _logit(float(probs[k])) - _logit(float(probs[k - 1]))
         if not math.isfinite(change) and np.isclose(probs[k], probs[k - 1]):
             change = 0.0  # certain before and after: this observation moved nothing
-        rows.append({"id": nid, "state": state,
-                     "label": f"{m.kb.nodes[nid].label}: {m.kb.nodes[nid].state_label(state)}",
+        obs_node = m.kb.nodes[nid]
+        shown = (obs_node.state_label(state) if isinstance(state, str)
+                 else " or ".join(obs_node.state_label(s) for s in state))
+        rows.append({"id": nid, "state": format_observation(state),
+                     "label": f"{obs_node.label}: {shown}",
                      "likelihood_ratio": math.exp(change) if change < 700 else math.inf,
                      "log_odds_change": change, "probability_after": float(probs[k])})
     df = pd.DataFrame(rows, columns=WHY_COLUMNS)

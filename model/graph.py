@@ -34,14 +34,17 @@ def descendants(kb: KnowledgeBase, node: str) -> set[str]:
 
 
 def reachable(kb: KnowledgeBase, start: str, observed: Iterable[str], *,
-              entering_from_parent: bool = False) -> set[str]:
+              entering_from_parent: bool = False, soft: Iterable[str] = ()) -> set[str]:
     """Nodes with an active trail from ``start`` given ``observed`` (Koller & Friedman, Alg. 3.1).
 
     With ``entering_from_parent`` the trail starts by entering ``start`` from a (virtual) parent:
-    that is the reach of a parameter of ``start``'s CPT.
+    that is the reach of a parameter of ``start``'s CPT. ``soft`` nodes carry likelihood evidence
+    (a set of states): they do not block trails, but, like a node with an observed virtual child,
+    they activate the v-structures above them.
     """
     z = set(observed)
-    anc_z = z | ancestors(kb, z)
+    soft_z = set(soft) - z
+    anc_z = z | soft_z | ancestors(kb, z | soft_z)
     children: dict[str, list[str]] = {n: [] for n in kb.nodes}
     for n in kb.nodes.values():
         for p in n.parents:

@@ -11,7 +11,10 @@ Marrying all parents of every finding makes the junction tree of a QMR-like netw
 - a noisy finding observed in a non-baseline state gets an auxiliary variable joined to each
   parent separately, with a signed row selecting P(F <= k) - P(F <= k-1);
 - an unobserved noisy finding is barren: its marginal comes from extra batch elements
-  "F <= k" (again products of one-variable factors), in the same pass.
+  "F <= k" (again products of one-variable factors), in the same pass;
+- a set observation "F in S" (likelihood evidence) is exact with the same factorisation:
+  P(F in S | x) = sum over k in S of P(F = k | x), so the auxiliary row is the sum of the signed
+  rows of S; a set of the lowest states is "F <= k" and needs no auxiliary variable.
 
 A *plan* (junction tree + factor layout) depends only on which noisy findings are observed in a
 non-baseline state; plans are compiled once and cached. The same plans, with pair-valued
@@ -42,17 +45,45 @@ FACTORISE_MIN_LINKS = 3  # core noisy nodes with at least this many linked paren
 
 
 @dataclass(frozen=True)
-class AtMost:
-    """An observation 'node is in this state or a lower one' (used for barren findings)."""
+class Among:
+    """A set observation: the node is in one of these states (likelihood evidence).
 
-    state: str
+    On a core node it is an indicator over its states. On a noisy finding, P(F in S | parents)
+    is a sum of the signed rows of the auxiliary-variable factorisation; a set of the lowest
+    states ("F <= k") needs no auxiliary variable: it is a product of one-variable factors on
+    the parents, which is also how barren findings get their marginals.
+    """
+
+    states: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Among:
-    """An observation 'a core node is in one of these states'."""
+class Gone:
+    """Twin networks only: an effect in one of ``states`` in fact, and at its baseline state in
+    the counterfactual world without the cause (the effect "would go away")."""
 
     states: tuple[str, ...]
+
+
+# An engine evidence element: node id -> one state, or a set of states.
+Element = dict[str, str | Among | Gone]
+
+
+def state_indices(node, obs: str | Among | Gone | None) -> list[int]:
+    """Indices of the states an observation allows (every state when unobserved)."""
+    if obs is None:
+        return list(range(node.card))
+    if isinstance(obs, (Among, Gone)):
+        return sorted(node.states.index(s) for s in obs.states)
+    return [node.states.index(obs)]
+
+
+def _prefix_top(node, obs: str | Among | Gone) -> int | None:
+    """k when the observation is "F <= k" (its states are exactly the k+1 lowest), else None."""
+    if isinstance(obs, Gone):
+        return None
+    idx = state_indices(node, obs)
+    return idx[-1] if idx == list(range(len(idx))) else None
 
 
 # signed matrices that turn CDF columns into probabilities
@@ -76,7 +107,13 @@ FACTUAL_HALF = np.array([0, 0, 1, 1])
 
 @dataclass
 class Twin:
-    """Counterfactual do(cause = baseline): nodes in ``pairs`` carry (factual, counterfactual)."""
+    """Counterfactual do(cause = baseline): nodes in ``pairs`` carry (factual, counterfactual).
+
+    ``effect`` is a noisy finding observed with ``Gone`` in every element: its auxiliary
+    variable's columns are P(F <= c in fact and F' <= 0), so the plan has the cardinalities of
+    the plain plan except the pairs (one plan per cause and effect; one effect at a time keeps
+    the cliques small).
+    """
 
     cause: str
     effect: str
@@ -183,7 +220,9 @@ class Inference:
             else:
                 builders.append(self._cpt_builder(n, var, pairs))
         for n in self.ids:  # model order: equal sets must give identical layouts
-            if n in positive:
+            if twin is not None and n == twin.effect:
+                builders += self._effect_builders(n, var, pairs, twin)
+            elif n in positive:
                 builders += self._noisy_builders(n, var, pairs, twin, core=False)
         # leak strata of every noisy finding must share a clique (negative/barren findings put
         # a factor over them there)
@@ -253,6 +292,36 @@ class Inference:
             out.append(((var[("node", p)], aux), build_link))
         return out
 
+    def _effect_builders(self, n: str, var, pairs, twin):
+        """Factors of a twin effect, columns P(F <= c in fact and F' <= 0). Each link's noise is
+        shared by the two worlds when its parent is in the same state in both; a link of the
+        cause is silent without it."""
+        node = self.kb.nodes[n]
+        K = node.card
+        aux = var[("aux", n)]
+        strata = [p for p in node.parents if p in node.leak_by]
+        linked = [p for p in node.parents if p not in node.leak_by]
+
+        def build_leak(cpts, cols, n=n):
+            leak = cols[n][0]  # strata are roots' states: the same in both worlds
+            return np.repeat(leak[..., :1], K, axis=-1)
+        out = [(tuple(var[("node", p)] for p in strata) + (aux,), build_leak)]
+        for p in linked:
+            def build_link(cpts, cols, n=n, p=p):
+                G = cols[n][1][p]  # (batch, parent card, K)
+                if p in pairs:  # binary pair parent, index 2v + v'
+                    first = np.take(G, FACTUAL_HALF, axis=1)
+                    cf0 = np.take(G[..., :1], [0, 1, 0, 1], axis=1)  # P(Z' <= 0) at v'
+                    same = np.array([True, False, False, True])[None, :, None]
+                    return np.where(same, first[..., :1], first * cf0)
+                if p == twin.cause:  # counterfactually at its baseline
+                    out = G * G[:, :1, :1]
+                    out[:, 0] = G[:, 0, :1]
+                    return out
+                return np.repeat(G[..., :1], K, axis=-1)
+            out.append(((var[("node", p)], aux), build_link))
+        return out
+
     def _pair_columns(self, n: str, cols, pairs, twin):
         """Leak and link columns (1, S_f, S_c, S_both) of a twin pair node (binary noisy-OR)."""
         key = (n, id(cols), twin.cause)
@@ -298,10 +367,12 @@ class Inference:
         return t
 
     # -- running -----------------------------------------------------------------------------
-    def positive_set(self, element: dict) -> frozenset[str]:
+    def positive_set(self, element: Element) -> frozenset[str]:
+        """Noisy findings of the element that need an auxiliary variable: every observation
+        other than "F <= k" (the baseline alone is "F <= 0")."""
         nf = set(self.noisy_findings)
         return frozenset(n for n, s in element.items()
-                         if n in nf and isinstance(s, str) and s != self.kb.nodes[n].states[0])
+                         if n in nf and _prefix_top(self.kb.nodes[n], s) is None)
 
     def potentials(self, plan: Plan, values: np.ndarray):
         if values is self.values and "pots" in plan.cache:
@@ -319,7 +390,7 @@ class Inference:
             plan.cache["pots"] = pots
         return pots
 
-    def evidence_factors(self, plan: Plan, elements: list[dict], values: np.ndarray):
+    def evidence_factors(self, plan: Plan, elements: list[Element], values: np.ndarray):
         """Per-scope factor arrays (batch = elements or parameter samples) for the elements."""
         kb = self.kb
         cpts, cols = self.columns(values)
@@ -343,40 +414,33 @@ class Inference:
         for b, element in enumerate(elements):
             tb = None if single else b
             for n in plan.positive:
-                # every element gets a row on each auxiliary finding variable: P(F = k) for an
-                # exact observation, P(F <= k) for AtMost, and 1 (F <= top state) if unobserved
+                # every element gets a row on each auxiliary finding variable: the sum of the
+                # signed rows of the states it allows, P(F in S) = sum_{k in S} P(F = k); an
+                # unobserved finding allows every state (the row P(F <= top) = 1)
                 node = kb.nodes[n]
                 aux = plan.var_index[("aux", n)]
                 obs = element.get(n)
-                if n == effect:
-                    row = PHI_PAIR[2]  # present in fact, absent without the cause
-                elif obs is None:
-                    row = np.eye(node.card)[-1]
-                elif isinstance(obs, AtMost):
-                    row = np.eye(node.card)[node.states.index(obs.state)]
-                else:
-                    row = _phi(node.card)[node.states.index(obs)]
+                if (n == effect) != isinstance(obs, Gone):
+                    raise ValueError(f"'{n}': a Gone observation needs a twin plan on it")
+                row = _phi(node.card)[state_indices(node, obs)].sum(axis=0)
                 mul((aux,), tb, row[None])
             for n, obs in element.items():
                 node = kb.nodes[n]
                 if n in plan.positive:
                     continue
-                if ("node", n) in plan.var_index:  # a core variable
+                if ("node", n) in plan.var_index:  # a core variable: an indicator
                     v = plan.var_index[("node", n)]
                     ind = np.zeros(node.card)
-                    if isinstance(obs, Among):
-                        ind[[node.states.index(s) for s in obs.states]] = 1.0
-                    elif isinstance(obs, AtMost):
-                        ind[: node.states.index(obs.state) + 1] = 1.0
-                    else:
-                        ind[node.states.index(obs)] = 1.0
+                    ind[state_indices(node, obs)] = 1.0
                     if n in pairs:
                         ind = ind[FACTUAL_HALF]
                     mul((v,), tb, ind[None])
                     continue
-                # a noisy finding at (or at most) state k: one-variable factors on its parents
-                k = node.states.index(obs.state if isinstance(obs, AtMost) else obs)
-                if k == node.card - 1 and isinstance(obs, AtMost):
+                # a noisy finding at most at state k: one-variable factors on its parents
+                k = _prefix_top(node, obs)
+                if k is None:
+                    raise ValueError(f"'{n}' needs an auxiliary variable the plan lacks")
+                if k == node.card - 1:  # every state allowed: no information
                     continue
                 leak, links = cols[n]
                 strata = [p for p in node.parents if p in node.leak_by]
@@ -389,7 +453,7 @@ class Inference:
                     mul((plan.var_index[("node", p)],), tb, g)
         return list(acc.items())
 
-    def run(self, elements: list[dict], values: np.ndarray | None = None,
+    def run(self, elements: list[Element], values: np.ndarray | None = None,
             want: list[str] | None = None, twin: Twin | None = None):
         """Propagate elements on one plan (the union of their positive findings).
 
@@ -427,7 +491,6 @@ class Inference:
         if twin is not None:
             positive = positive | {twin.effect}
         return positive
-
 
     def _run(self, elements, values, want, twin):
         values = self.values if values is None else values

@@ -1,11 +1,14 @@
-"""What to ask or test next: expected information gain of each unobserved finding.
+"""What to ask or test next: expected information gain of each finding not yet pinned down.
 
 Two objectives: ``entropy`` — the expected fall in the summed binary entropies of every condition
 and state (each term is a mutual information, so the sum is never negative); ``serious`` — the
 expected fall in the entropy of "any serious condition present".
 
-All candidate outcomes are answered in one batched pass: a noisy finding's outcomes come from
-"F <= k" elements (differences of cumulative probabilities), a table test's from its states.
+All candidate outcomes are answered in one batched pass, as cumulative set observations
+"F in S and F <= k" (for an unobserved noisy finding these are "F <= k": products of one-variable
+factors, no new auxiliary variable); outcome probabilities are their differences. A finding
+observed as a set of states (e.g. weakness present, progression unknown) stays a candidate: its
+outcomes are the states of that set.
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ImpossibleEvidenceError
+from ._validation import check_choice, check_range
+from .errors import EvidenceError, ImpossibleEvidenceError
+from .evidence import CheckedEvidence, Evidence, Observation, exactly_observed
 from .graph import reachable
-from .inference import AtMost
 
 COST_TIERS = {"question": 1, "examination": 2, "blood_test": 3, "specialist_test": 4}
 NEXT_COLUMNS = ["id", "label", "cost", "cost_tier", "information_gain", "gain_per_cost"]
 OBJECTIVES = ("entropy", "serious")
+SORT_KEYS = ("information_gain", "gain_per_cost")
+OUTCOME_COLUMNS = ["outcome", "outcome_label", "outcome_probability", "id", "label",
+                   "probability", "now"]
 
 
 def _h(p: np.ndarray) -> np.ndarray:
@@ -30,27 +37,37 @@ def _h(p: np.ndarray) -> np.ndarray:
     return np.nan_to_num(t, nan=0.0)
 
 
-def outcomes(m, ev: dict[str, str], findings: list[str], want: list[str],
-             extra: dict[str, str] | None = None):
+def _allowed(m, ev: CheckedEvidence, f: str) -> tuple[str, ...]:
+    obs = ev.get(f)
+    states = m.kb.nodes[f].states
+    return states if obs is None else (obs,) if isinstance(obs, str) else obs
+
+
+def outcomes(m, ev: CheckedEvidence, findings: list[str], want: list[str],
+             extra: CheckedEvidence | None = None):
     """For each finding and state: P(state | ev) and P(want present | ev, state).
 
     Returns ({finding: (card,) probabilities}, {finding: (card, len(want)) posteriors},
-    log P(ev [, extra])). With ``extra`` (more evidence, e.g. "no serious condition"),
-    probabilities are joint with it: P(state, extra | ev).
+    log P(ev [, extra]) - log P(ev)). With ``extra`` (more evidence, e.g. "no serious condition"),
+    probabilities are joint with it: P(state, extra | ev). States outside a finding's observed
+    set get probability 0.
     """
     extra = extra or {}
     base_ev = {**ev, **extra}
-    elements, owners = [base_ev], [None]
-    noisy = m._noisy
+    elements: list[dict[str, Observation]] = [base_ev]
+    owners: list[tuple[str, int] | None] = [None]
+    fixed: dict[tuple[str, int], int] = {}  # (finding, k) -> element row (0: the base)
     for f in findings:
         node = m.kb.nodes[f]
-        if f in noisy:
-            for k in range(node.card - 1):
-                elements.append({**base_ev, f: AtMost(node.states[k])})
-                owners.append((f, k))
-        else:
-            for k, s in enumerate(node.states):
-                elements.append({**base_ev, f: s})
+        allowed = _allowed(m, ev, f)
+        for k in range(node.card):
+            below = tuple(s for s in allowed if node.states.index(s) <= k)
+            if not below:
+                fixed[(f, k)] = -1  # cumulative probability 0
+            elif len(below) == len(allowed):
+                fixed[(f, k)] = 0
+            else:
+                elements.append({**base_ev, f: below[0] if len(below) == 1 else below})
                 owners.append((f, k))
     res = m.query(elements, want=want)
     ref = m.query([ev], want=[])
@@ -61,25 +78,22 @@ def outcomes(m, ev: dict[str, str], findings: list[str], want: list[str],
         w = np.exp(res.log_evidence - log_ref)  # P(element | ev)
     present = np.stack([1.0 - res.marginals[t][:, 0] for t in want], axis=1) if want else \
         np.zeros((len(elements), 0))
+    present = np.nan_to_num(present)  # impossible elements have weight 0
     joint = w[:, None] * present  # P(element, want present | ev)
-    p_out: dict[str, np.ndarray] = {}
-    post: dict[str, np.ndarray] = {}
-    rows_by_f: dict[str, dict[int, int]] = {}
+    rows_by_f: dict[tuple[str, int], int] = dict(fixed)
     for i, o in enumerate(owners):
         if o is not None:
-            rows_by_f.setdefault(o[0], {})[o[1]] = i
+            rows_by_f[o] = i
+    p_out: dict[str, np.ndarray] = {}
+    post: dict[str, np.ndarray] = {}
+    zero_j = np.zeros(joint.shape[1])
     for f in findings:
         node = m.kb.nodes[f]
-        rows = rows_by_f.get(f, {})
-        if f in noisy:  # cumulative -> point probabilities
-            cw = np.array([w[rows[k]] for k in range(node.card - 1)] + [w[0]])
-            cj = np.stack([joint[rows[k]] for k in range(node.card - 1)] + [joint[0]])
-            pw = np.diff(cw, prepend=0.0)
-            pj = np.diff(cj, axis=0, prepend=np.zeros((1, cj.shape[1])))
-        else:
-            pw = np.array([w[rows[k]] for k in range(node.card)])
-            pj = np.stack([joint[rows[k]] for k in range(node.card)])
-        pw = np.clip(pw, 0.0, None)
+        idx = [rows_by_f[(f, k)] for k in range(node.card)]
+        cw = np.array([0.0 if i < 0 else w[i] for i in idx])
+        cj = np.stack([zero_j if i < 0 else joint[i] for i in idx])
+        pw = np.clip(np.diff(cw, prepend=0.0), 0.0, None)  # cumulative -> point probabilities
+        pj = np.diff(cj, axis=0, prepend=np.zeros((1, cj.shape[1])))
         with np.errstate(invalid="ignore", divide="ignore"):
             pp = np.where(pw[:, None] > 0, pj / np.where(pw[:, None] > 0, pw[:, None], 1), 0.0)
         p_out[f] = pw
@@ -87,31 +101,65 @@ def outcomes(m, ev: dict[str, str], findings: list[str], want: list[str],
     return p_out, post, res.log_evidence[0] - log_ref
 
 
-def next_tests(m, evidence, objective: str = "entropy", sort_by: str = "information_gain"
-               ) -> pd.DataFrame:
-    """Rank unobserved findings by expected information gain (bits)."""
-    if objective not in OBJECTIVES:
-        raise m.evidence_error(f"objective '{objective}' is not one of {list(OBJECTIVES)}")
-    if sort_by not in ("information_gain", "gain_per_cost"):
-        raise m.evidence_error("sort_by must be 'information_gain' or 'gain_per_cost'")
+def candidate_findings(m, ev: CheckedEvidence) -> list[str]:
+    """Findings not observed in a single state (a set-observed finding can still be refined)."""
+    exact = exactly_observed(ev)
+    return [n for n in m.ids if m.kb.nodes[n].role == "finding" and n not in exact]
+
+
+def next_tests(m, evidence: Evidence | None, objective: str = "entropy",
+               sort_by: str = "information_gain") -> pd.DataFrame:
+    """Rank the findings not yet pinned down by expected information gain.
+
+    Parameters
+    ----------
+    m : TwitchModel
+    evidence : mapping of node id to a state or a list of states.
+    objective : ``"entropy"`` (summed uncertainty of every condition and state) or
+        ``"serious"`` (uncertainty of "any serious condition present").
+    sort_by : ``"information_gain"`` or ``"gain_per_cost"`` (gain divided by the cost tier,
+        1 = question ... 4 = specialist test).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id, label, cost, cost_tier, information_gain, gain_per_cost`` (gains in bits,
+        never negative), one row per finding not observed in a single state, sorted by
+        ``sort_by``, descending. A finding observed as a set is ranked on resolving that set.
+
+    Raises
+    ------
+    ParameterError
+        Unknown objective or sort key.
+    EvidenceError, ImpossibleEvidenceError
+        Bad or impossible evidence.
+    """
+    check_choice("objective", objective, OBJECTIVES, "next_tests")
+    check_choice("sort_by", sort_by, SORT_KEYS, "next_tests")
     ev = m.check_evidence(evidence)
-    targets = [n for n in m.ids if m.kb.nodes[n].role in ("condition", "state") and n not in ev]
+    exact = exactly_observed(ev)
+    soft = set(ev) - exact
+    targets = [n for n in m.ids if m.kb.nodes[n].role in ("condition", "state")
+               and n not in exact]
     serious = [n for n in m.ids if m.kb.nodes[n].role == "condition" and m.kb.nodes[n].serious
-               and n not in ev]
-    candidates = [n for n in m.ids if m.kb.nodes[n].role == "finding" and n not in ev]
+               and n not in exact]
+    candidates = candidate_findings(m, ev)
     relevant_to = set(targets) if objective == "entropy" else set(serious)
     # a finding d-separated from every target given the evidence carries no information
-    live = [f for f in candidates if reachable(m.kb, f, ev) & relevant_to]
+    live = [f for f in candidates
+            if reachable(m.kb, f, exact, soft=soft - {f}) & relevant_to]
     gains = dict.fromkeys(candidates, 0.0)
     if live:
         if objective == "entropy":
             p_out, post, _ = outcomes(m, ev, live, targets)
             now = m.query([ev], want=targets)
+            if not now.possible[0]:
+                raise ImpossibleEvidenceError(ev)
             h_now = float(sum(_h(1 - now.marginals[t][0, 0]) for t in targets))
             for f in live:
                 h_after = _h(post[f]).sum(axis=1)
                 gains[f] = float(h_now - np.sum(p_out[f] * h_after))
-        else:
+        elif serious:
             none = {s: m.kb.nodes[s].states[0] for s in serious}
             p_out, _, _ = outcomes(m, ev, live, [])
             p_none_joint, _, log_none = outcomes(m, ev, live, [], extra=none)
@@ -135,13 +183,37 @@ def next_tests(m, evidence, objective: str = "entropy", sort_by: str = "informat
     return df.sort_values(sort_by, ascending=False, kind="stable").reset_index(drop=True)
 
 
-def test_outcomes(m, evidence, finding: str, top: int = 5) -> pd.DataFrame:
-    """How the top diagnoses (conditions and states of the differential) would move under each
-    outcome of ``finding``."""
+def test_outcomes(m, evidence: Evidence | None, finding: str, top: int = 5) -> pd.DataFrame:
+    """How the top diagnoses would move under each possible outcome of ``finding``.
+
+    Parameters
+    ----------
+    m : TwitchModel
+    evidence : mapping of node id to a state or a list of states.
+    finding : a node not observed in a single state (if it is observed as a set, its outcomes
+        are the states of that set).
+    top : how many of the current top diagnoses (conditions and states) to follow, >= 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (possible outcome, diagnosis): ``outcome, outcome_label,
+        outcome_probability`` (P(outcome | evidence)), ``id, label``, ``probability`` (after
+        that outcome) and ``now`` (before). Outcomes with probability 0 are left out.
+
+    Raises
+    ------
+    ParameterError
+        ``top`` is not a positive int.
+    EvidenceError
+        Unknown node, or ``finding`` is already observed in a single state.
+    """
+    check_range("top", top, "test_outcomes", kind=int, low=1)
     ev = m.check_evidence(evidence)
     node = m.check_node(finding)
-    if finding in ev:
-        raise m.evidence_error(f"'{finding}' is already observed")
+    if isinstance(ev.get(finding), str):
+        raise EvidenceError(f"'{finding}' is already observed ({finding}={ev[finding]}); "
+                            "choose a finding not yet observed")
     now = m.diagnoses(ev)
     ids = list(now["id"].head(top))
     current = dict(zip(now["id"], now["probability"], strict=True))
@@ -155,4 +227,4 @@ def test_outcomes(m, evidence, finding: str, top: int = 5) -> pd.DataFrame:
                          "outcome_probability": float(p_out[finding][k]), "id": nid,
                          "label": m.kb.nodes[nid].label,
                          "probability": float(post[finding][k, j]), "now": float(current[nid])})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)

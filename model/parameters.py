@@ -14,14 +14,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._validation import check_range
 from .display import describe_parameter
-from .errors import ImpossibleEvidenceError
+from .errors import EvidenceError, ImpossibleEvidenceError
+from .evidence import Evidence, exactly_observed
 from .graph import reachable
 
 Z90 = 1.6448536269514722  # standard normal 95th percentile
 Z_BY_KIND = {"ci95": 1.959963984540054, "ci90": Z90, "spread": Z90, "judgement": Z90}
 BOUNDED_KINDS = ("spread", "judgement")  # ranges that are plausible bounds, not intervals
 _EPS = 1e-9
+MAX_SAMPLES = 100_000
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -69,19 +72,35 @@ def distribution_groups(kb) -> list[list[int]]:
     return groups
 
 
-def uncertainty(m, evidence, samples: int = 1000, seed: int = 0, level: float = 0.9,
-                chunk: int = 250) -> pd.DataFrame:
+def uncertainty(m, evidence: Evidence | None, samples: int = 1000, seed: int = 0,
+                level: float = 0.9, chunk: int = 250) -> pd.DataFrame:
     """The differential with a ``level`` interval for each entry from parameter uncertainty.
+
+    Parameters
+    ----------
+    m : TwitchModel
+    evidence : mapping of node id to a state or a list of states.
+    samples : number of parameter samples, an int in [1, 100000].
+    seed : seed of the random generator, an int >= 0 (same seed, same intervals).
+    level : the interval's probability, a float in (0, 1); 0.9 gives the 5th-95th percentiles.
+    chunk : samples propagated per batch (memory versus speed), an int >= 1.
 
     Returns
     -------
     pandas.DataFrame
-        The differential's columns plus ``low`` and ``high``.
+        The differential's columns (point values) plus ``low`` and ``high``, the interval ends.
+
+    Raises
+    ------
+    ParameterError
+        ``samples``, ``seed``, ``level`` or ``chunk`` out of range.
+    EvidenceError, ImpossibleEvidenceError
+        Bad evidence, or evidence impossible under some sampled parameters.
     """
-    if not 0 < level < 1:
-        raise m.evidence_error(f"level must be between 0 and 1, got {level}")
-    if samples < 1:
-        raise m.evidence_error(f"samples must be at least 1, got {samples}")
+    check_range("samples", samples, "uncertainty", kind=int, low=1, high=MAX_SAMPLES)
+    check_range("seed", seed, "uncertainty", kind=int, low=0)
+    check_range("level", level, "uncertainty", kind=float, low=0, high=1, closed="neither")
+    check_range("chunk", chunk, "uncertainty", kind=int, low=1)
     ev = m.check_evidence(evidence)
     df = m.differential(ev)
     ids = list(df["id"])
@@ -101,24 +120,52 @@ def uncertainty(m, evidence, samples: int = 1000, seed: int = 0, level: float = 
     return df
 
 
-def sensitivity(m, evidence, target: str, state: str | None = None, top: int | None = 15
-                ) -> pd.DataFrame:
+def sensitivity(m, evidence: Evidence | None, target: str, state: str | None = None,
+                top: int | None = 15) -> pd.DataFrame:
     """One-way sensitivity of P(target = state | evidence) to each parameter over its range.
 
-    ``state`` defaults to 'present' (any non-baseline state). A parameter whose node cannot reach
-    the target (d-separated given the evidence) has swing exactly zero.
+    Parameters
+    ----------
+    m : TwitchModel
+    evidence : mapping of node id to a state or a list of states.
+    target : a node not observed in a single state.
+    state : a state of ``target``; default: "present" (any non-baseline state).
+    top : keep the ``top`` parameters with the largest swing (an int >= 1), or None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter: ``parameter, node, label, description, value, low, high,
+        source, result_low, result_high, swing`` (the result with the parameter at each end of
+        its range, everything else at its point value), sorted by ``swing``, descending. A
+        parameter whose node cannot reach the target (d-separated given the evidence) has swing
+        exactly zero.
+
+    Raises
+    ------
+    ParameterError
+        ``top`` out of range.
+    EvidenceError
+        Bad evidence, unknown target or state, or ``target`` observed in a single state.
+    ImpossibleEvidenceError
+        The evidence has probability zero.
     """
+    check_range("top", top, "sensitivity", kind=int, low=1, allow_none=True)
     ev = m.check_evidence(evidence)
     node = m.check_node(target)
-    if target in ev:
-        raise m.evidence_error(f"'{target}' is in the evidence; choose an unobserved target")
+    if isinstance(ev.get(target), str):
+        raise EvidenceError(f"'{target}' is in the evidence ({target}={ev[target]}); choose an "
+                            "unobserved target")
     if state is not None and state not in node.states:
-        raise m.evidence_error(f"'{state}' is not a state of '{target}'; valid states: "
-                               + ", ".join(node.states))
+        raise EvidenceError(f"'{state}' is not a state of '{target}'; valid states: "
+                            + ", ".join(node.states))
+    exact = exactly_observed(ev)
+    soft = set(ev) - exact
     base = m.posterior(ev)[target]
     point = (1.0 - base[node.states[0]]) if state is None else base[state]
     relevant_nodes = {n for n in m.ids
-                      if target in reachable(m.kb, n, ev, entering_from_parent=True)}
+                      if target in reachable(m.kb, n, exact, entering_from_parent=True,
+                                             soft=soft)}
     params = [p for p in m.kb.params if p.node in relevant_nodes]
     results: dict[int, tuple[float, float]] = {}
     if params:

@@ -25,9 +25,18 @@ def small_model() -> model.TwitchModel:
     return model.load(SMALL_KB, check_catalog=False)
 
 
-def brute_force_posterior(m: model.TwitchModel, evidence: dict[str, str]
+def _allowed(evidence: dict, n: str, s: str) -> bool:
+    """Whether state s of node n agrees with the evidence (a state or a collection of them)."""
+    if n not in evidence:
+        return True
+    v = evidence[n]
+    return s == v if isinstance(v, str) else s in v
+
+
+def brute_force_posterior(m: model.TwitchModel, evidence: dict
                           ) -> tuple[float, dict[str, np.ndarray]]:
-    """P(evidence) and every marginal, by building the full joint table from the CPTs."""
+    """P(evidence) and every marginal, by building the full joint table from the CPTs. Evidence
+    values may be a state or a list of states ("one of these")."""
     ids = m.ids
     sym = {n: oe.get_symbol(i) for i, n in enumerate(ids)}
     ops, subs = [], []
@@ -38,8 +47,7 @@ def brute_force_posterior(m: model.TwitchModel, evidence: dict[str, str]
     joint = oe.contract(",".join(subs) + "->" + "".join(sym[n] for n in ids), *ops)
     for i, n in enumerate(ids):
         if n in evidence:
-            mask = np.zeros(m.kb.nodes[n].card)
-            mask[m.kb.nodes[n].states.index(evidence[n])] = 1
+            mask = np.array([_allowed(evidence, n, s) for s in m.kb.nodes[n].states], float)
             joint = joint * mask.reshape([-1 if j == i else 1 for j in range(len(ids))])
     pe = float(joint.sum())
     margs = {}
@@ -49,13 +57,14 @@ def brute_force_posterior(m: model.TwitchModel, evidence: dict[str, str]
     return pe, margs
 
 
-def brute_force_causing(m: model.TwitchModel, evidence: dict[str, str], cause: str,
-                        effect: str) -> float:
-    """P(cause present, effect = yes, effect would be no under do(cause = baseline) | evidence)
-    by enumerating, depth first, every root state and every noisy-OR leak and link firing (the
-    structural-equation form), in the factual and the counterfactual world."""
+def brute_force_gone(m: model.TwitchModel, evidence: dict, cause: str,
+                     effects: dict[str, tuple[str, ...]]) -> dict[str, float]:
+    """For each effect F with factual states S: P(cause present, F in S, F at its baseline under
+    do(cause = baseline) | evidence), by enumerating, depth first, every root state and every
+    noisy-OR/MAX leak and link outcome (the structural-equation form: each link draws a level,
+    the node takes the maximum), in the factual and the counterfactual world."""
     kb = m.kb
-    relevant = set(evidence) | {effect, cause}
+    relevant = set(evidence) | set(effects) | {cause}
     stack = list(relevant)
     while stack:  # ancestors: nothing else can change the answer
         for p in kb.nodes[stack.pop()].parents:
@@ -63,48 +72,91 @@ def brute_force_causing(m: model.TwitchModel, evidence: dict[str, str], cause: s
                 relevant.add(p)
                 stack.append(p)
     order = [n for n in kb.topological_order() if n in relevant]
-    totals = {"num": 0.0, "den": 0.0}
+    num = dict.fromkeys(effects, 0.0)
+    den = [0.0]
+
+    def levels(dist, card):
+        probs = [0.0] * card
+        for k, p in dist.items():
+            probs[k] = p.value
+        probs[0] = 1.0 - sum(probs[1:])
+        return probs
 
     def visit(i: int, w: float, f: dict, c: dict) -> None:
         if w == 0.0:
             return
         if i == len(order):
-            totals["den"] += w
-            if (f[cause] != kb.nodes[cause].states[0] and f[effect] == "yes"
-                    and c[effect] == "no"):
-                totals["num"] += w
+            den[0] += w
+            if f[cause] != kb.nodes[cause].states[0]:
+                for e, states in effects.items():
+                    if f[e] in states and c[e] == kb.nodes[e].states[0]:
+                        num[e] += w
             return
         n = order[i]
         node = kb.nodes[n]
         if node.model == "prior":
             for k, s in enumerate(node.states):
-                if n in evidence and evidence[n] != s:
+                if not _allowed(evidence, n, s):
                     continue
                 cs = node.states[0] if n == cause else s
                 visit(i + 1, w * m.cpts[n][0][k], {**f, n: s}, {**c, n: cs})
-        elif node.model == "noisy_or":
-            bits = [("leak", node.leak[tuple(f[p] for p in node.leak_by)][1].value, None)]
-            bits += [(p, d[1].value, s) for (p, s), d in node.links.items()]
-            for firing in itertools.product((0, 1), repeat=len(bits)):
-                wb = w
-                f_on = c_on = False
-                for (p, prob, s), b in zip(bits, firing, strict=True):
-                    wb *= prob if b else 1.0 - prob
-                    if b and (p == "leak" or f[p] == s):
-                        f_on = True
-                    if b and (p == "leak" or c[p] == s):
-                        c_on = True
-                fs = node.states[int(f_on)]
-                if n in evidence and evidence[n] != fs:
+        elif node.model in ("noisy_or", "noisy_max"):
+            K = node.card
+            bits = [(None, None, levels(node.leak[tuple(f[p] for p in node.leak_by)], K))]
+            bits += [(p, s, levels(d, K)) for (p, s), d in node.links.items()]
+            # enumerate this node's link outcomes locally, then branch on its (factual,
+            # counterfactual) pair of states: the same sum, far fewer branches
+            pair: dict[tuple[int, int], float] = {}
+            for draw in itertools.product(range(K), repeat=len(bits)):
+                wb = 1.0
+                f_lv = c_lv = 0
+                for (p, s, probs), z in zip(bits, draw, strict=True):
+                    wb *= probs[z]
+                    if p is None or f[p] == s:
+                        f_lv = max(f_lv, z)
+                    if p is None or c[p] == s:
+                        c_lv = max(c_lv, z)
+                pair[(f_lv, c_lv)] = pair.get((f_lv, c_lv), 0.0) + wb
+            for (f_lv, c_lv), wb in pair.items():
+                fs = node.states[f_lv]
+                if wb == 0.0 or not _allowed(evidence, n, fs):
                     continue
-                cs = node.states[0] if n == cause else node.states[int(c_on)]
-                visit(i + 1, wb, {**f, n: fs}, {**c, n: cs})
-        else:  # other models are never on a cause -> effect path here: factual only
+                cs = node.states[0] if n == cause else node.states[c_lv]
+                visit(i + 1, w * wb, {**f, n: fs}, {**c, n: cs})
+        else:  # a table has no exogenous form: only ever factual here (never on a path)
             idx = tuple(kb.nodes[p].states.index(f[p]) for p in node.parents)
             for k, s in enumerate(node.states):
-                if n in evidence and evidence[n] != s:
+                if not _allowed(evidence, n, s):
                     continue
                 visit(i + 1, w * m.cpts[n][0][idx][k], {**f, n: s}, {**c, n: s})
 
     visit(0, 1.0, {}, {})
-    return totals["num"] / totals["den"]
+    return {e: num[e] / den[0] for e in effects}
+
+
+def brute_force_causing(m: model.TwitchModel, evidence: dict, cause: str,
+                        effect: str) -> float:
+    """P(cause present, effect present, effect would be absent under do(cause = baseline) |
+    evidence) (see :func:`brute_force_gone`)."""
+    node = m.kb.nodes[effect]
+    obs = evidence.get(effect)
+    allowed = node.states if obs is None else [obs] if isinstance(obs, str) else obs
+    states = tuple(s for s in allowed if s != node.states[0])
+    if not states:
+        return 0.0
+    return brute_force_gone(m, evidence, cause, {effect: states})[effect]
+
+
+def brute_force_disablement(m: model.TwitchModel, evidence: dict, cause: str) -> float:
+    """Expected number of the observed abnormal noisy findings that would go away without the
+    cause, by brute-force twin enumeration."""
+    effects = {}
+    for n, v in evidence.items():
+        node = m.kb.nodes[n]
+        states = (v,) if isinstance(v, str) else tuple(v)
+        if (node.role == "finding" and node.model in ("noisy_or", "noisy_max")
+                and node.states[0] not in states):
+            effects[n] = states
+    if not effects:
+        return 0.0
+    return sum(brute_force_gone(m, evidence, cause, effects).values())

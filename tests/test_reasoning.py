@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 import model
 
-from .helpers import SMALL_KB, brute_force_causing, full_model, small_model
+from .helpers import (
+    SMALL_KB,
+    brute_force_causing,
+    brute_force_disablement,
+    full_model,
+    small_model,
+)
 from .test_inference import evidence_sets
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,22 +31,51 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
     {"twitch": "yes", "caffeine": "high", "weakness": "mild"},
     {"twitch": "yes", "stress": "yes", "scan": "pattern_b"},
     {"caffeine": "moderate"},  # effect unobserved: P(cause, twitch, no twitch without it)
+    {"twitch": "yes", "weakness": ["mild", "severe"], "certain_sign": "yes"},  # a set, 3 effects
+    {"weakness": "severe", "caffeine": ["moderate", "high"], "tan": "yes"},  # noisy-MAX effect
 ])
 def test_causes_match_brute_force_twin_enumeration(evidence):
     m = small_model()
     df = m.causes(evidence, effect="twitch").set_index("id")
-    for cause in ("disease", "low_mineral", "caffeine", "stress"):
-        expected = brute_force_causing(m, evidence, cause, "twitch")
-        assert df.loc[cause, "probability_causing"] == pytest.approx(expected, abs=1e-12), cause
-        assert df.loc[cause, "probability_causing"] <= df.loc[cause, "probability_present"] + 1e-12
+    for cause in ("disease", "low_mineral", "caffeine", "stress", "sunlight"):
+        stop = brute_force_causing(m, evidence, cause, "twitch")
+        assert df.loc[cause, "twitching_would_stop"] == pytest.approx(stop, abs=1e-12), cause
+        ed = brute_force_disablement(m, evidence, cause)
+        assert df.loc[cause, "expected_disablement"] == pytest.approx(ed, abs=1e-12), cause
+        assert df.loc[cause, "twitching_would_stop"] <= df.loc[cause, "probability_present"] \
+            + 1e-12
+
+
+def test_expected_disablement_counts_every_abnormal_noisy_finding():
+    """ED is a sum over the abnormal findings; with one (the twitching) it equals the twitching
+    column; a finding with a table model (scan) is not counted; the sort is by ED."""
+    from model.counterfactual import abnormal_findings
+
+    m = small_model()
+    ev = {"twitch": "yes", "scan": "pattern_b", "weakness": "mild", "certain_sign": "no"}
+    assert abnormal_findings(m, ev) == {"twitch": ("yes",), "weakness": ("mild",)}
+    df = m.causes(ev, effect="twitch")
+    assert df["expected_disablement"].is_monotonic_decreasing
+    assert (df["expected_disablement"] <= 2 + 1e-12).all()
+    one = m.causes({"twitch": "yes", "age": "old"}, effect="twitch")
+    np.testing.assert_allclose(one["expected_disablement"], one["twitching_would_stop"],
+                               atol=1e-12)
 
 
 def test_causes_without_a_path_or_without_the_effect_are_zero():
     m = small_model()
     df = m.causes({"twitch": "yes"}, effect="twitch").set_index("id")
-    assert df.loc["sunlight", "probability_causing"] == 0.0  # no path to twitching
+    assert df.loc["sunlight", "twitching_would_stop"] == 0.0  # no path to twitching
+    assert df.loc["sunlight", "expected_disablement"] == 0.0
     df = m.causes({"twitch": "no"}, effect="twitch").set_index("id")
-    assert (df["probability_causing"] == 0.0).all()
+    assert (df["twitching_would_stop"] == 0.0).all()
+    assert (df["expected_disablement"] == 0.0).all()
+
+
+def test_causes_rejects_an_effect_without_a_structural_model():
+    m = small_model()
+    with pytest.raises(model.ParameterError, match="The 'effect' parameter of causes must be"):
+        m.causes({"twitch": "yes"}, effect="scan")
 
 
 def test_causes_on_the_full_model_rank_a_stated_exposure():
@@ -49,11 +84,11 @@ def test_causes_on_the_full_model_rank_a_stated_exposure():
           "fasciculations": "yes", "twitch_eyelid": "yes", "weakness": "none"}
     df = m.causes(ev)
     assert list(df.columns) == ["id", "role", "label", "probability_present",
-                                "probability_causing"]
-    assert df["probability_causing"].is_monotonic_decreasing
+                                "expected_disablement", "twitching_would_stop"]
+    assert df["expected_disablement"].is_monotonic_decreasing
     assert df.iloc[0]["id"] in ("caffeine_intake", "sleep_deprivation")
     als = df.set_index("id").loc["als"]
-    assert als["probability_causing"] < 1e-4
+    assert als["twitching_would_stop"] < 1e-4
 
 
 # -- why: contributions reproduce the posterior odds ----------------------------------------
