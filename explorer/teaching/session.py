@@ -41,8 +41,13 @@ def start(m: model.TwitchModel) -> TeachState:
     if problems:
         ts.say("warning", "Part of the shared link could not be used; the rest is shown.",
                problems_text(problems))
-    if ts.start and not possible(m, ts):
-        ts.begin({})
+    # a link whose answers cannot all be true: keep the longest possible start of the path
+    if (ts.start or ts.path) and not possible(m, ts):
+        while (ts.start or ts.path) and not possible(m, ts, quiet=True):
+            if ts.path:
+                ts.path.pop()
+            else:
+                ts.begin({})
     return ts
 
 
@@ -53,18 +58,21 @@ def write_url(ts: TeachState) -> None:
         st.query_params.from_dict(want)
 
 
-def possible(m: model.TwitchModel, ts: TeachState) -> bool:
+def possible(m: model.TwitchModel, ts: TeachState, quiet: bool = False) -> bool:
     """Whether the model can answer for the interview's evidence; says why not otherwise."""
     ev = ts.evidence
     try:
         app_services.differential(m, evidence_key(ev))
     except model.ImpossibleEvidenceError:
-        sentence = "; ".join(item_text(m, k, v) for k, v in ev.items())
-        ts.say("error", "That answer is impossible under the model: these cannot all be true "
-               "together, so no probabilities exist. The last good state was kept.", sentence)
+        if not quiet:
+            sentence = "; ".join(item_text(m, k, v) for k, v in ev.items())
+            ts.say("error", "That answer is impossible under the model: these cannot all be "
+                   "true together, so no probabilities exist. The last good state was kept.",
+                   sentence)
         return False
     except model.TwitchDxError as exc:
-        ts.say("error", "That could not be used.", str(exc))
+        if not quiet:
+            ts.say("error", "That could not be used.", str(exc))
         return False
     return True
 
