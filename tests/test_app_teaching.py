@@ -215,6 +215,25 @@ def test_state_round_trips_through_the_address():
         ts.start, ts.path, ts.goal, ts.cost_aware, ts.mode, ts.focus)
 
 
+def test_a_small_knowledge_base_gets_a_working_interview(monkeypatch):
+    kb = ROOT / "tests" / "data" / "app_kb"
+    monkeypatch.setenv("TWITCHDX_PRIORS", str(kb))
+    small = model.load(kb, check_catalog=False)
+    at = open_page()
+    assert not at.exception
+    at.button(key="cc_begin").click().run()
+    assert not at.exception and not at.error
+    start = teach(at).start
+    step = interview(small, start, asked=0)
+    if step.stop:
+        assert f"The interview stopped: {step.reason}." in text(at)
+    else:
+        assert f"**Question 1: {step.question.label}**" in text(at)
+    for mode in ("predict", "naive", "network"):
+        at.segmented_control(key="teach_mode").set_value(mode).run()
+        assert not at.exception and not at.error, mode
+
+
 # ------------------------------------------------------------------------------ predict first
 
 

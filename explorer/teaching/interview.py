@@ -35,7 +35,7 @@ def on_begin() -> None:
     ss = st.session_state
     start: dict[str, Any] = {}
     for nid in ("age", "sex"):
-        if ss.get(f"cc_{nid}") in m.nodes[nid].states:
+        if nid in m.nodes and ss.get(f"cc_{nid}") in m.nodes[nid].states:
             start[nid] = ss[f"cc_{nid}"]
     if "fasciculations" in m.nodes:
         start["fasciculations"] = "yes"
@@ -74,22 +74,22 @@ def on_restart() -> None:
 def complaint_form(m: Any, ts: TeachState) -> None:
     """A few widgets for the presenting complaint (default: a 28-year-old man, calves)."""
     ss = st.session_state
-    ss.setdefault("cc_age", "18_to_39")
-    ss.setdefault("cc_sex", "male")
-    ss.setdefault("cc_sites", ["twitch_legs_calves"])
     sites = [s for s in COMPLAINT_SITES if s in m.nodes]
+    who = [n for n in ("age", "sex") if n in m.nodes]
+    for nid, default in (("age", "18_to_39"), ("sex", "male")):
+        if nid in m.nodes and default in m.nodes[nid].states:
+            ss.setdefault(f"cc_{nid}", default)
+    ss.setdefault("cc_sites", sites[:1])
     with st.expander("The complaint", expanded=not ts.start, icon=":material/record_voice_over:"):
         st.caption("Twitching is the complaint. Who is it, and where?")
-        a, b = st.columns(2)
-        with a:
-            st.segmented_control("Age", list(m.nodes["age"].states), key="cc_age",
-                                 format_func=m.nodes["age"].state_label)
-        with b:
-            st.segmented_control("Sex", list(m.nodes["sex"].states), key="cc_sex",
-                                 format_func=m.nodes["sex"].state_label)
-        st.pills("Where is the twitching?", sites, selection_mode="multi", key="cc_sites",
-                 format_func=lambda n: m.nodes[n].label.replace("Twitching in the ", "")
-                 .replace("Twitching ", "").replace(" twitching", "").capitalize())
+        for col, nid in zip(st.columns(max(len(who), 1)), who, strict=False):
+            with col:
+                st.segmented_control(m.nodes[nid].label, list(m.nodes[nid].states),
+                                     key=f"cc_{nid}", format_func=m.nodes[nid].state_label)
+        if sites:
+            st.pills("Where is the twitching?", sites, selection_mode="multi", key="cc_sites",
+                     format_func=lambda n: m.nodes[n].label.replace("Twitching in the ", "")
+                     .replace("Twitching ", "").replace(" twitching", "").capitalize())
         if "twitch_duration" in m.nodes:
             node = m.nodes["twitch_duration"]
             st.segmented_control("For how long? (leave empty to let the model ask)",
