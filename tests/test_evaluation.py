@@ -296,7 +296,7 @@ def test_wilson_interval_reference_values():
 def test_report_is_consistent(report):
     s, df = report.summary, report.cases
     assert list(df.columns) == CASE_COLUMNS
-    assert s["n"] == len(df) == len(CASES)
+    assert s["n"] == len(df) == len(REPORT_IDS)
     assert 0 <= s["top1"] <= s["top3"] <= 1
     for key in ("top1", "top3"):
         low, high = s[f"{key}_ci"]
