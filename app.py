@@ -56,10 +56,6 @@ def page(m) -> None:
     ev = sc.evidence
     key = evidence_key(ev)
 
-    cases.picker(m, sc)
-    evidence_form.draw(m, sc)
-    share.draw(m, sc)
-
     summary.header()
     summary.messages(sc)
     cases.card(m, sc)
@@ -72,6 +68,10 @@ def page(m) -> None:
     with right:
         panel("What changed", lambda: what_changed.draw(m, sc))
         panel("Exposures", lambda: exposures.draw(m, sc))
+    # the sidebar after the headline: the browser shows the chart as soon as it arrives
+    cases.picker(m, sc)
+    evidence_form.draw(m, sc)
+    share.draw(m, sc)
     panel("Scenario A/B", lambda: compare.draw(m, sc))
     st.divider()
     target = focus.draw(m, sc)
