@@ -534,7 +534,7 @@ def test_what_to_ask_next_answers_from_its_row_and_outcomes_show_serious_entries
     # answer the first row in place
     rev = scenario(at).revision
     state = m.nodes[cand].states[-1]
-    at.segmented_control(key=f"ask_{cand}_{rev}").set_value(state).run()
+    at.button_group(key=f"ask_{cand}_{rev}").set_value(state).run()
     assert current_evidence(at)[cand] == state
     assert_bars(at, m, {**ev, cand: state})
 

@@ -142,6 +142,7 @@ def test_phone_shows_results_first_and_the_evidence_in_a_drawer(phone: Page, war
     # the drawer opens, takes an answer, and closes again
     phone.get_by_test_id("stExpandSidebarButton").click()
     expect(sidebar).to_have_attribute("data-collapsed", "false")
+    phone.wait_for_timeout(800)  # the slide-in animation
     phone.screenshot(path=str(shot_dir / "phone_04_drawer.png"))
     phone.get_by_test_id("stSidebarCollapseButton").click()
     expect(sidebar).to_have_attribute("data-collapsed", "true")

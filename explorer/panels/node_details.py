@@ -38,8 +38,7 @@ def draw(m: Any, sc: Scenario, target: str) -> None:
     nid = st.selectbox("Cause or finding", ids, key="detail_node",
                        format_func=lambda n: f"{m.nodes[n].label} · {m.nodes[n].group}")
     node = m.nodes[nid]
-    left, right = st.columns([2, 3], gap="large")
-    with left:
+    with st.container():
         badges = f":gray-badge[{node.role}] :gray-badge[{node.group}]"
         if node.role == "condition":
             badges += " :red-badge[serious]" if node.serious else " :green-badge[benign]"
@@ -59,8 +58,7 @@ def draw(m: Any, sc: Scenario, target: str) -> None:
                 f"{node.state_label(s)} — {why}" for s, why in node.red_flags.items()))
         if node.note:
             st.caption(node.note)
-    with right:
-        network.draw(m, sc, nid)
+    network.draw(m, sc, nid)  # full width: the picture stays legible
     st.markdown("**Numbers for this node (what produces it)**")
     params_table(m, [p for p in m.kb.params if p.node == nid])
     outgoing = [p for p in m.kb.params if len(p.path) > 1 and p.path[0] == "links"
