@@ -87,6 +87,9 @@ class Editor:
             raise KnowledgeBaseError(f"priors folder not found: {self.directory}")
         self._disk: dict[str, str] = {}  # file name -> text as read (or last saved)
         self._yaml: dict[str, YAML] = {}  # file name -> the dumper that reproduces its layout
+        # file name -> (its lines on disk, the same lines as the dumper writes them) for a file
+        # whose spacing the dumper cannot reproduce (e.g. aligned values); see text()
+        self._layout: dict[str, tuple[list[str], list[str]]] = {}
         self.documents: dict[str, Any] = {}
         storage.recover(self.directory)  # finish or drop a save a crash interrupted
         for name, data in read_priors_bytes(self.directory).items():
@@ -95,6 +98,7 @@ class Editor:
             self._disk[name] = text
             self.documents[name] = doc
             self._yaml[name] = _matching_dumper(name, text, doc)
+            self._remember_layout(name, text)
         self.kb: KnowledgeBase = self.validate()
 
     # ------------------------------------------------------------------ reading
@@ -139,8 +143,22 @@ class Editor:
         return None
 
     def text(self, file: str) -> str:
-        """The text ``file`` would have if saved now."""
-        return _dump(self._yaml.get(file) or _default_dumper(), self.documents[file])
+        """The text ``file`` would have if saved now.
+
+        Lines the edits did not touch keep their exact text on disk, even where the YAML writer
+        would space them differently (aligned values); an edited line is written in its style.
+        """
+        out = _dump(self._yaml.get(file) or _default_dumper(), self.documents[file])
+        layout = self._layout.get(file)
+        if layout is None:
+            return out
+        disk, dumped = layout
+        new = out.splitlines(keepends=True)
+        merged: list[str] = []
+        ops = difflib.SequenceMatcher(a=dumped, b=new, autojunk=False).get_opcodes()
+        for tag, i1, i2, j1, j2 in ops:
+            merged += disk[i1:i2] if tag == "equal" else new[j1:j2]
+        return "".join(merged)
 
     def changed_files(self) -> list[str]:
         """Files whose text differs from what is on disk (what :meth:`save` would write)."""
@@ -336,9 +354,19 @@ class Editor:
             {f: None if self._disk.get(f) is None else self._disk[f].encode("utf-8")
              for f in changed})
         self._disk.update(new)
+        for f, t in new.items():
+            self._remember_layout(f, t)
         return [self.directory / f for f in changed]
 
     # ------------------------------------------------------------------ internals
+    def _remember_layout(self, fname: str, text: str) -> None:
+        dumped = _dump(self._yaml.get(fname) or _default_dumper(), self.documents[fname])
+        if dumped != text and _same_but_spacing(text, dumped):
+            self._layout[fname] = (text.splitlines(keepends=True),
+                                   dumped.splitlines(keepends=True))
+        else:
+            self._layout.pop(fname, None)
+
     def _transaction(self, fname: str) -> _Transaction:
         return _Transaction(self, fname)
 
@@ -604,19 +632,30 @@ def _dump(y: YAML, doc: Any) -> str:
 
 
 def _matching_dumper(fname: str, text: str, doc: Any) -> YAML:
-    """The dumper that writes ``doc`` back as exactly ``text``; else the closest, with a
-    warning that saving this file would also change its layout."""
+    """The dumper that writes ``doc`` back as exactly ``text``; else one that differs only in
+    spacing inside lines (the editor then keeps the file's own lines, see Editor.text); else the
+    closest, with a warning that saving this file would also change its layout."""
     explicit = text.lstrip().startswith("---")
-    best, best_cost = None, None
+    best, best_cost, spacing = None, None, None
     for indent in _INDENTS:
         y = _dumper(*indent, explicit_start=explicit)
         out = _dump(y, doc)
         if out == text:
             return y
+        if spacing is None and _same_but_spacing(text, out):
+            spacing = y
         cost = sum(1 for line in difflib.ndiff(text.splitlines(), out.splitlines())
                    if line[:1] in "+-")
         if best_cost is None or cost < best_cost:
             best, best_cost = y, cost
+    if spacing is not None:
+        return spacing
     warnings.warn(f"{fname}: its layout cannot be reproduced exactly; saving an edit to it would "
                   f"also re-indent about {best_cost // 2} line(s)", stacklevel=3)
     return best
+
+
+def _same_but_spacing(a: str, b: str) -> bool:
+    """Same lines, differing at most in runs of spaces inside a line (e.g. aligned values)."""
+    la, lb = a.splitlines(), b.splitlines()
+    return len(la) == len(lb) and all(x.split() == y.split() for x, y in zip(la, lb, strict=True))

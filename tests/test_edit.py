@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -144,8 +145,10 @@ def test_range_source_and_note_change_in_place(priors):
     ed.save()
     removed, added = changed_lines(before, (priors / old.file).read_bytes())
     assert len(removed) == 1 and len(added) == 1
+    kind = re.search(r"range_kind: \w+, ", removed[0])  # kept in place when the file has one
     assert added[0] == (f'      motor_neuron_loss: {{"yes": {{value: 0.7, range: [0.5, 0.8], '
-                        f'source: {source}, note: "A new note, with a comma: and a colon"}}}}')
+                        f'{kind.group(0) if kind else ""}source: {source}, '
+                        'note: "A new note, with a comma: and a colon"}}')
     p = next(p for p in load_knowledge_base(priors).params if p.node == node and p.path == path)
     assert (p.value, p.low, p.high, p.source, p.note) == (
         0.7, 0.5, 0.8, source, "A new note, with a comma: and a colon")
@@ -624,3 +627,27 @@ def test_S4_2_two_editors_on_one_file_refuse_rather_than_overwrite(priors):
         if last != "None":  # the last value each process saved is still there
             assert final[f"{node}.{path}"] == float(last)
     assert leftovers(priors) == []
+
+
+def test_aligned_values_keep_their_layout_and_an_edit_changes_one_line(tmp_path):
+    """A file whose values are aligned in columns (which the YAML writer cannot reproduce) is
+    neither rewritten when unedited nor re-spaced around an edit."""
+    folder = tmp_path / "kb"
+    shutil.copytree(SMALL_KB, folder)
+    path = folder / "network.yaml"
+    text = path.read_text()
+    aligned = (text.replace('      "young": {value: 0.01', '      "young":  {value: 0.01')
+                   .replace('      "old": {value: 0.2', '      "old":    {value: 0.2'))
+    assert aligned != text
+    path.write_text(aligned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "layout cannot be reproduced" warning
+        ed = Editor(folder, check_catalog=False)
+    assert ed.changed_files() == [] and ed.text("network.yaml") == aligned
+    node = next(p.node for p in ed.kb.params if p.path[-1:] == ("middle",) and p.path[0] == "leak")
+    ed.set_parameter(node, ("leak", "middle"), value=0.06)
+    ed.save()
+    removed, added = changed_lines(aligned.encode(), path.read_bytes())
+    assert removed == ['      "middle": {value: 0.05, range: [0.02, 0.08], source: textbook}']
+    assert added == ['      "middle": {value: 0.06, range: [0.02, 0.08], source: textbook}']
+    assert '      "young":  {value: 0.01' in path.read_text()  # the alignment survived
