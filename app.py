@@ -1,6 +1,7 @@
 """TwitchDx what-if explorer: ``streamlit run app.py``.
 
-The entrypoint: page settings, the model, the session's scenario and the layout. Every panel is
+The entrypoint: page settings, the model, navigation (Explore; Teach, ``explorer/teaching``) and
+the Explore page's layout. Every panel is
 a module in ``explorer/panels``; the scenario is a plain object (``explorer/state.py``) that
 widget callbacks change (``explorer/session.py``); model answers are cached in
 ``explorer/services.py``. Every probability comes from the model API (``model``).
@@ -46,6 +47,17 @@ from model.present.format import shorten
 log = logging.getLogger("twitchdx.app")
 TABS = ["Why", "Likely causes", "What to ask next", "Out of 1,000 people", "Sensitivity",
         "Node details & network"]
+
+
+def explore() -> None:
+    """The explorer page: evidence in the sidebar, results in the main column."""
+    m = services.get_model()
+    try:
+        page(m)
+    except Exception as exc:  # Stop/Rerun are BaseExceptions and pass through
+        log.error("page failed:\n%s", traceback.format_exc())
+        st.error(f"Something went wrong while drawing the page ({type(exc).__name__}). "
+                 "Press Reset, or reload the page.", icon=":material/error:")
 
 
 def page(m) -> None:
@@ -101,12 +113,16 @@ def main() -> None:
         # the message names file, node and field; folders are cut so no server path shows
         st.text(shorten(re.sub(r"(?:[A-Za-z]:)?[/\\][^\s'\"]*[/\\]", "", str(exc)), 400))
         st.stop()
-    try:
-        page(m)
-    except Exception as exc:  # Stop/Rerun are BaseExceptions and pass through
-        log.error("page failed:\n%s", traceback.format_exc())
-        st.error(f"Something went wrong while drawing the page ({type(exc).__name__}). "
-                 "Press Reset, or reload the page.", icon=":material/error:")
+    del m  # each page gets it from the cache
+    pages = [st.Page(explore, title="Explore", icon=":material/neurology:", default=True)]
+    try:  # the teaching page (issue 12) when its package is present
+        from explorer import teaching
+
+        pages.append(st.Page(teaching.page, title="Teach", icon=":material/school:",
+                             url_path="teach"))
+    except ImportError:
+        log.warning("the teaching page is not available:\n%s", traceback.format_exc())
+    st.navigation(pages, position="top" if len(pages) > 1 else "hidden").run()
 
 
 main()

@@ -2,9 +2,10 @@
 
 Drives app.py headlessly with streamlit.testing.v1.AppTest through a realistic entry sequence
 (one edit per rerun, every edit a new evidence set, so nothing is served from the app's caches)
-and prints the median script run time as measured inside the script (``_run_ms``: from the first
-line of ``main()`` to the last, i.e. what the server spends; AppTest's own polling is excluded),
-with the median per page section so slow parts stand out. Not a test: it only prints.
+and prints the median script run time as measured inside the script (``_run_ms``: from the start of
+``page()`` to its end, i.e. what the server spends). The likely causes are in their own tab and
+not part of a rerun. Not a test: it only prints; the browser-side figures are
+``benchmarks/bench_browser.py``.
 
     .venv/bin/python benchmarks/bench_app.py [--priors DIR] [--repeat N]
 """
@@ -47,8 +48,7 @@ def run_sequence(edits, priors: str | None):
     t0 = time.perf_counter()
     at.run()
     first = 1000 * (time.perf_counter() - t0)
-    wait_for_causes(at)
-    runs, sections, walls, causes = [], [], [], []
+    runs, walls = [], []
     for node_id, state in edits:
         widget(at, node_id).set_value(state)
         t0 = time.perf_counter()
@@ -57,25 +57,7 @@ def run_sequence(edits, priors: str | None):
         if at.exception:
             raise SystemExit(f"app raised: {at.exception}")
         runs.append(float(at.session_state["_run_ms"]))
-        sections.append(dict(at.session_state["_timings"]))
-        # like a person reading the page: the next edit comes after the likely causes are in
-        wait_for_causes(at)
-        causes.append(1000 * (time.perf_counter() - t0))
-    return first, runs, sections, walls, causes
-
-
-def causes_shown(at) -> bool:
-    return any(md.value.startswith("1. **") for md in at.markdown)
-
-
-def wait_for_causes(at, timeout: float = 60.0) -> None:
-    """Rerun (as the page's polling fragment does) until the likely causes are on the page."""
-    t0 = time.perf_counter()
-    while not causes_shown(at):
-        if time.perf_counter() - t0 > timeout:
-            raise SystemExit("the likely causes never appeared")
-        time.sleep(0.05)
-        at.run()
+    return first, runs, walls
 
 
 def main() -> None:
@@ -96,7 +78,7 @@ def main() -> None:
 
     headline = None
     for rep in range(args.repeat):
-        first, runs, sections, walls, causes = run_sequence(EDITS, args.priors)
+        first, runs, walls = run_sequence(EDITS, args.priors)
         headline = headline if headline is not None else statistics.median(runs)
         note = ("new evidence sets: nothing cached" if rep == 0 else
                 "the same evidence sets again: served from the app's caches")
@@ -107,14 +89,6 @@ def main() -> None:
               f"max {max(runs):.0f}   (AppTest wall median {statistics.median(walls):.0f} ms)")
         under = sum(r < 200 for r in runs)
         print(f"    under 200 ms: {under}/{len(runs)}")
-        print(f"  likely causes on the page (background, then polled) after: median "
-              f"{statistics.median(causes):.0f} ms, max {max(causes):.0f} ms")
-        names = list(sections[0])
-        med = {n: statistics.median(s.get(n, 0.0) for s in sections) for n in names}
-        worst = {n: max(s.get(n, 0.0) for s in sections) for n in names}
-        print("  per section (median / max ms):")
-        for n in names:
-            print(f"    {n:<28} {med[n]:7.1f} / {worst[n]:7.1f}")
     print(f"median rerun after an evidence change (pass 1): {headline:.0f} ms")
 
 

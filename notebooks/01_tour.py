@@ -32,9 +32,7 @@ import os
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.collections import LineCollection
 
 try:
     import model
@@ -43,6 +41,8 @@ except ImportError:  # a fresh clone without `pip install -e .`: use the reposit
     import model
 from model.cases import load_cases
 from model.edit import scratch_copy
+from model.present.charts import differential_rows, differential_spec, to_altair
+from model.present.network import network_dot
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_colwidth", 80)
@@ -89,46 +89,17 @@ print(vocabulary[vocabulary["role"] == "finding"][["id", "group", "label", "stat
 # %% [markdown]
 # ## The network
 #
-# One row per role, causes at the top; the findings are split into the twitching itself,
-# other symptoms and signs, and tests.
+# The whole network is too big for one legible picture, so the notebook draws what the app
+# draws: the neighbourhood of one node (its causes and effects), in columns from the patient to
+# the findings, as Graphviz DOT text from `model.present.network.network_dot` (paste it into
+# any Graphviz viewer, or render it with the `graphviz` package if you have it).
 
 # %%
-def layer(node) -> str:
-    if node.role == "finding":
-        return {"The twitching": "twitching", "Tests": "tests"}.get(node.group, "symptoms, signs")
-    if node.role == "context":
-        return "exposure"
-    return node.role
-
-
-LAYERS = ["exposure", "state", "condition", "mechanism", "twitching", "symptoms, signs", "tests"]
-COLOURS = {"exposure": "#4e79a7", "state": "#f28e2b", "condition": "#e15759",
-           "mechanism": "#76b7b2", "twitching": "#edc948", "symptoms, signs": "#59a14f",
-           "tests": "#b07aa1"}
-members = {name: [n for n in m.ids if layer(m.nodes[n]) == name] for name in LAYERS}
-pos = {}
-for row, name in enumerate(LAYERS):
-    ids = members[name]
-    stagger = max(1, -(-len(ids) // 12))  # crowded rows are spread over sub-rows
-    for i, nid in enumerate(ids):
-        pos[nid] = ((i + 0.5) / len(ids), -row - 0.25 * (i % stagger))
-
-edges = [(pos[p], pos[n.id]) for n in m.nodes.values() for p in n.parents]
-fig, ax = plt.subplots(figsize=(18, 13))
-ax.add_collection(LineCollection(edges, colors="0.75", linewidths=0.5, zorder=1))
-for name in LAYERS:
-    xy = [pos[n] for n in members[name]]
-    ax.scatter([x for x, _ in xy], [y for _, y in xy], s=60, color=COLOURS[name], zorder=2,
-               label=f"{name} ({len(xy)})")
-    for nid in members[name]:
-        x, y = pos[nid]
-        ax.annotate(nid, (x, y), fontsize=6, rotation=35, ha="left", va="bottom",
-                    xytext=(2, 2), textcoords="offset points")
-ax.set_axis_off()
-ax.legend(loc="lower left", fontsize=9, ncols=7, bbox_to_anchor=(0, -0.05))
-ax.set_title(f"TwitchDx: {len(m.nodes)} nodes, {len(edges)} links (causes above effects)")
-fig.tight_layout()
-plt.show()
+print(f"TwitchDx: {len(m.nodes)} nodes, "
+      f"{sum(len(n.parents) for n in m.nodes.values())} links")
+dot = network_dot(m, "als", depth=1)
+print(dot[:600], "...")
+assert '"als"' in dot
 
 # %% [markdown]
 # ## A teaching case
@@ -163,18 +134,14 @@ print(differential.head(12).to_string(index=False, float_format=lambda x: f"{x:.
 rank = differential.index[differential["id"] == case["diagnosis"]][0] + 1
 print(f"\n'{case['diagnosis']}' is ranked {rank} of {len(differential)}")
 
+# %% [markdown]
+# The same chart as the app's (one chart specification in `model.present.charts`, Vega-Lite,
+# shown here through Altair): solid bars with the evidence, faded before any evidence.
+
 # %%
-top = differential.head(10).iloc[::-1]
-fig, ax = plt.subplots(figsize=(8, 4.5))
-ax.barh(top["label"], top["prior"], color="0.8", label="prior")
-ax.barh(top["label"], top["probability"], color="#4e79a7", height=0.45,
-        label="given the evidence")
-ax.set_xscale("log")
-ax.set_xlabel("probability (log scale)")
-ax.legend()
-ax.set_title(case["title"], fontsize=9)
-fig.tight_layout()
-plt.show()
+chart = to_altair(differential_spec(differential_rows(differential.head(10)), log_scale=True))
+chart.to_dict()  # checks the specification
+chart  # noqa: B018  (a notebook shows its last expression)
 
 # %% [markdown]
 # Common things are common: a high prior keeps everyday exposures near the top of the

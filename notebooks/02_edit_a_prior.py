@@ -34,7 +34,7 @@ import os
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -176,16 +176,16 @@ print(f"\nThe first entry of the differential changed in {len(changed_first)} of
       "cases")
 
 # %%
-top = movers.head(10).iloc[::-1]
-fig, ax = plt.subplots(figsize=(9, 4.5))
-labels = [f"{c}: {i}" for c, i in zip(top["case"], top["id"], strict=True)]
-ax.barh(labels, top["change"], color=np.where(top["change"] > 0, "#e15759", "#4e79a7"))
-ax.axvline(0, color="0.3", linewidth=0.8)
-ax.set_xlabel("change in probability (after - before)")
-ax.set_title(f"{new.name}: {old.value} -> {new.value}", fontsize=10)
-ax.tick_params(axis="y", labelsize=7)
-fig.tight_layout()
-plt.show()
+top = movers.head(10).assign(
+    entry=lambda d: d["case"] + ": " + d["id"],
+    direction=lambda d: np.where(d["change"] > 0, "raised", "lowered"))
+chart = alt.Chart(top, title=f"{new.name}: {old.value} -> {new.value}").mark_bar().encode(
+    y=alt.Y("entry:N", sort=None, title=None, axis=alt.Axis(labelLimit=0)),
+    x=alt.X("change:Q", title="change in probability (after - before)"),
+    color=alt.Color("direction:N", scale=alt.Scale(domain=["raised", "lowered"],
+                                                   range=["#c2410c", "#2a9d8f"]), title=None))
+chart.to_dict()  # checks the specification
+chart  # noqa: B018  (a notebook shows its last expression)
 
 # %% [markdown]
 # ## Save, reload, confirm

@@ -34,7 +34,7 @@ import os
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -45,6 +45,7 @@ except ImportError:  # a fresh clone without `pip install -e .`: use the reposit
     import model
 from model.cases import load_cases
 from model.edit import scratch_copy
+from model.present.charts import interval_spec, to_altair, tornado_rows, tornado_spec
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_colwidth", 70)
@@ -82,25 +83,13 @@ point = sens.attrs["point"]
 print(sens[["parameter", "value", "low", "high", "source", "result_low", "result_high",
             "swing"]].to_string(index=False, float_format=lambda x: f"{x:.3g}"))
 
+# %% [markdown]
+# The app's tornado chart (`model.present.charts`), drawn here through Altair.
+
 # %%
-tornado = sens.iloc[::-1]
-fig, ax = plt.subplots(figsize=(9, 6))
-for y, row in enumerate(tornado.itertuples()):
-    ax.barh(y, row.result_low - point, left=point, color="#4e79a7", height=0.6,
-            label="parameter at the low end of its range" if y == 0 else None)
-    ax.barh(y, row.result_high - point, left=point, color="#e15759", height=0.6,
-            label="parameter at the high end" if y == 0 else None)
-ax.set_yticks(range(len(tornado)))
-ax.set_yticklabels([f"{p} [{lo:g}, {hi:g}]" for p, lo, hi in
-                    zip(tornado["parameter"], tornado["low"], tornado["high"], strict=True)],
-                   fontsize=7)
-ax.axvline(point, color="0.2", linewidth=1)
-ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
-ax.set_xlabel(f"P({TARGET} | evidence)")
-ax.legend(loc="lower right", fontsize=8)
-ax.set_title(f"{case['id']}: what moves P({TARGET}) (now {point:.3g})", fontsize=10)
-fig.tight_layout()
-plt.show()
+chart = to_altair(tornado_spec(tornado_rows(m, sens, point), point))
+chart.to_dict()  # checks the specification
+chart  # noqa: B018  (a notebook shows its last expression)
 
 # %% [markdown]
 # ## 2. Uncertainty intervals
@@ -120,19 +109,10 @@ print(f"\n{TARGET}: {row['probability']:.3g} (90% interval {row['low']:.3g} to "
 assert (unc["low"] <= unc["high"]).all()
 
 # %%
-plot = pd.concat([shown, unc[unc["id"] == TARGET]]).drop_duplicates("id").iloc[::-1]
-fig, ax = plt.subplots(figsize=(8, 5))
-y = np.arange(len(plot))
-ax.errorbar(plot["probability"], y,
-            xerr=[plot["probability"] - plot["low"], plot["high"] - plot["probability"]],
-            fmt="o", color="#4e79a7", ecolor="0.5", capsize=3)
-ax.set_yticks(y)
-ax.set_yticklabels(plot["label"], fontsize=8)
-ax.set_xscale("log")
-ax.set_xlabel("probability given the evidence, with 90% interval (log scale)")
-ax.set_title(case["title"], fontsize=9)
-fig.tight_layout()
-plt.show()
+plot = pd.concat([shown, unc[unc["id"] == TARGET]]).drop_duplicates("id")
+chart = to_altair(interval_spec(plot))
+chart.to_dict()  # checks the specification
+chart  # noqa: B018  (a notebook shows its last expression)
 
 # %% [markdown]
 # ## 3. Where would better literature help most?
@@ -180,20 +160,15 @@ print(f"\n{n_expert} of these {len(priority)} are expert estimates: a published 
       "them would narrow the model's answers most.")
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 5.5))
-for expert, colour, name in [(False, "#4e79a7", "cited"), (True, "#e15759", "expert")]:
-    sel = params[params["expert"] == expert]
-    ax.scatter(sel["log_odds_width"], sel["total_swing"] + 1e-6, s=14, alpha=0.7,
-               color=colour, label=f"{name} ({len(sel)})")
-for i, r in enumerate(priority.head(4).itertuples()):
-    ax.annotate(r.parameter, (r.log_odds_width, r.total_swing + 1e-6), fontsize=7,
-                xytext=(30, -12 - 14 * i), textcoords="offset points",
-                arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.5})
-ax.set_yscale("log")
-ax.set_xlabel("range width (log-odds)")
-ax.set_ylabel("summed swing over the teaching cases (log scale; 0 shown at 1e-6)")
-ax.set_title("Wide and influential (top right): where better literature would help most",
-             fontsize=10)
-ax.legend()
-fig.tight_layout()
-plt.show()
+points = params.assign(kind=np.where(params["expert"], "expert", "cited"),
+                       swing=params["total_swing"] + 1e-6)
+chart = alt.Chart(points, title="Wide and influential (top right): where better literature "
+                  "would help most").mark_circle(size=30, opacity=0.7).encode(
+    x=alt.X("log_odds_width:Q", title="range width (log-odds)"),
+    y=alt.Y("swing:Q", scale=alt.Scale(type="log"),
+            title="summed swing over the teaching cases (log; 0 shown at 1e-6)"),
+    color=alt.Color("kind:N", scale=alt.Scale(domain=["cited", "expert"],
+                                              range=["#1d4ed8", "#c2410c"]), title=None),
+    tooltip=["parameter:N", "total_swing:Q", "log_odds_width:Q"])
+chart.to_dict()  # checks the specification
+chart  # noqa: B018  (a notebook shows its last expression)
