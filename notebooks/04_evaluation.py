@@ -33,7 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -149,67 +149,51 @@ if base_report is not None:
 # rank of the expected diagnosis in every case.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(16, 5.5), gridspec_kw={"width_ratios": [1, 1, 1.4]})
-
-ax = axes[0]
-reports = [("now", report, "#4e79a7")]
+reports = [("now", report)]
 if base_report is not None and base_report is not report:
-    reports.insert(0, ("baseline", base_report, "0.6"))
-width = 0.8 / len(reports)
-for i, (name, rep, colour) in enumerate(reports):
-    values = [rep.summary["top1"], rep.summary["top3"]]
-    cis = [rep.summary["top1_ci"], rep.summary["top3_ci"]]
-    x = np.arange(2) + (i - (len(reports) - 1) / 2) * width
-    err = [[v - lo for v, (lo, _) in zip(values, cis, strict=True)],
-           [hi - v for v, (_, hi) in zip(values, cis, strict=True)]]
-    ax.bar(x, values, width, yerr=err, capsize=4, color=colour, label=f"TwitchDx {name}")
-for anchor, style in zip(ANCHORS, ["--", ":"], strict=False):
-    for j, key in enumerate(["top1", "top3"]):
-        ax.hlines(anchor[key], j - 0.45, j + 0.45, colors="0.2", linestyles=style,
-                  label=anchor["who"] if j == 0 else None)
-ax.set_xticks([0, 1])
-ax.set_xticklabels(["top-1", "top-3"])
-ax.set_ylim(0, 1.3)
-ax.set_yticks(np.linspace(0, 1, 6))
-ax.set_ylabel("fraction of cases")
-ax.set_title(f"{s['n']} teaching cases")
-ax.legend(fontsize=7, loc="upper left")
+    reports.insert(0, ("baseline", base_report))
+acc = pd.DataFrame([
+    {"who": f"TwitchDx {name}", "metric": metric, "value": rep.summary[metric],
+     "low": rep.summary[f"{metric}_ci"][0], "high": rep.summary[f"{metric}_ci"][1]}
+    for name, rep in reports for metric in ("top1", "top3")])
+anchors = pd.DataFrame([{"who": a["who"], "metric": k, "value": a[k]}
+                        for a in ANCHORS for k in ("top1", "top3")])
+x_metric = alt.X("metric:N", title=None)
+accuracy = alt.layer(
+    alt.Chart(acc).mark_bar().encode(x=x_metric, xOffset="who:N", y=alt.Y(
+        "value:Q", title="fraction of cases", scale=alt.Scale(domain=[0, 1])), color="who:N"),
+    alt.Chart(acc).mark_errorbar().encode(x=x_metric, xOffset="who:N", y="low:Q", y2="high:Q"),
+    alt.Chart(anchors).mark_tick(thickness=2, size=40, color="#111827").encode(
+        x=x_metric, y="value:Q", tooltip=["who:N", "value:Q"]),
+).properties(title=f"{s['n']} teaching cases (ticks: published vignette studies)", width=220)
 
-ax = axes[1]
 cal = report.calibration[report.calibration["n"] > 0]
-ax.plot([0, 1], [0, 1], color="0.7", linestyle="--", linewidth=1)
-ax.scatter(cal["mean_p_first"], cal["top1_accuracy"], s=40 + 20 * cal["n"], color="#4e79a7",
-           zorder=3)
-for r in cal.itertuples():
-    ax.annotate(f"{r.bin}\nn={r.n}", (r.mean_p_first, r.top1_accuracy), fontsize=7,
-                xytext=(6, -4), textcoords="offset points")
-ax.set_xlim(0, 1)
-ax.set_ylim(0, 1.05)
-ax.set_xlabel("mean score of the model's first-ranked cause")
-ax.set_ylabel("top-1 accuracy in the bin")
-ax.set_title("Calibration")
+calibration = alt.layer(
+    alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(
+        strokeDash=[4, 3], color="#9ca3af").encode(x="x:Q", y="y:Q"),
+    alt.Chart(cal).mark_circle(color="#1d4ed8").encode(
+        x=alt.X("mean_p_first:Q", title="mean score of the first-ranked cause",
+                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("top1_accuracy:Q", title="top-1 accuracy in the bin",
+                scale=alt.Scale(domain=[0, 1])),
+        size="n:Q", tooltip=["bin:N", "n:Q"]),
+).properties(title="Calibration", width=220)
 
-ax = axes[2]
 df = report.cases.reset_index(drop=True)
-y = np.arange(len(df))
 n_ranked = max(len(r) for r in report.rankings.values())
-rank = df["rank"].astype("float").fillna(n_ranked + 1)
-colours = np.where(df["top1_hit"], "#59a14f", np.where(df["top3_hit"], "#edc948", "#e15759"))
-ax.scatter(rank, y, color=colours, zorder=3)
-if base_report is not None and base_report is not report:
-    base = base_report.cases.set_index("id").reindex(df["id"])
-    ax.scatter(base["rank"].astype("float").fillna(n_ranked + 1), y, facecolors="none",
-               edgecolors="0.4", zorder=2, label="baseline")
-    ax.legend(fontsize=7)
-ax.set_xscale("log")
-ax.set_yticks(y)
-ax.set_yticklabels(df["id"], fontsize=6)
-ax.invert_yaxis()
-ax.axvline(3.5, color="0.8", linewidth=1)
-ax.set_xlabel("rank of the expected diagnosis (log scale)")
-ax.set_title("Every case (green: first, yellow: top 3, red: lower)", fontsize=10)
-fig.tight_layout()
-plt.show()
+df = df.assign(shown_rank=df["rank"].astype("float").fillna(n_ranked + 1),
+               result=np.where(df["top1_hit"], "first",
+                               np.where(df["top3_hit"], "top 3", "lower")))
+ranks = alt.Chart(df).mark_circle(size=50).encode(
+    x=alt.X("shown_rank:Q", scale=alt.Scale(type="log"),
+            title="rank of the expected diagnosis (log scale)"),
+    y=alt.Y("id:N", sort=None, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=8)),
+    color=alt.Color("result:N", scale=alt.Scale(domain=["first", "top 3", "lower"],
+                                                range=["#2a9d8f", "#eab308", "#c2410c"])),
+).properties(title="Every case", width=260)
+chart = alt.hconcat(accuracy, calibration, ranks).resolve_scale(color="independent")
+chart.to_dict()  # checks the specification
+chart  # noqa: B018  (a notebook shows its last expression)
 
 # %% [markdown]
 # ## Safety bounds
