@@ -18,6 +18,7 @@ from model.canonical import CPTBuilder
 from model.evidence import format_observation, parse_state_text
 
 from .helpers import brute_force_posterior, full_model, small_model
+from .test_inference import few_positive
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -148,8 +149,8 @@ def test_full_model_set_evidence_equals_pgmpy_virtual_evidence(data):
     from pgmpy.inference import VariableElimination
 
     m = full_model()
-    ev = data.draw(set_evidence(m, roles=("context", "exposure", "state", "finding"),
-                                max_size=6))
+    ev = few_positive(m, data.draw(set_evidence(m, roles=("context", "exposure", "state",
+                                                          "finding"), max_size=6)))
     ve = VariableElimination(m.network)
     exact, virtual = _virtual(m, ev)
     targets = data.draw(st.lists(st.sampled_from(m.nodes_by_role("condition", "finding")),
