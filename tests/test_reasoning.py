@@ -244,3 +244,45 @@ def _line_of(m, p) -> int:
                                                          or p.path == ("leak",)):
             return i
     raise AssertionError(p.name)
+
+
+# -- arguments that are not evidence ----------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda m: m.uncertainty({}, samples=-3),
+     "The 'samples' parameter of uncertainty must be an int in [1, 100000]. Got -3 instead."),
+    (lambda m: m.uncertainty({}, samples=2.5),
+     "The 'samples' parameter of uncertainty must be an int in [1, 100000]. Got 2.5 instead."),
+    (lambda m: m.uncertainty({}, level=1.5),
+     "The 'level' parameter of uncertainty must be a float in (0, 1). Got 1.5 instead."),
+    (lambda m: m.uncertainty({}, seed=-1),
+     "The 'seed' parameter of uncertainty must be an int in [0, inf]. Got -1 instead."),
+    (lambda m: m.next_tests({}, objective="speed"),
+     "The 'objective' parameter of next_tests must be one of {'entropy', 'serious'}. Got "
+     "'speed' instead."),
+    (lambda m: m.next_tests({}, sort_by="cost"),
+     "The 'sort_by' parameter of next_tests must be one of {'information_gain', "
+     "'gain_per_cost'}. Got 'cost' instead."),
+    (lambda m: m.test_outcomes({}, "scan", top=0),
+     "The 'top' parameter of test_outcomes must be an int in [1, inf]. Got 0 instead."),
+    (lambda m: m.sensitivity({}, "disease", top=True),
+     "The 'top' parameter of sensitivity must be an int in [1, inf] or None. Got True "
+     "instead."),
+])
+def test_bad_arguments_raise_parameter_error_with_one_message_format(call, message):
+    m = small_model()
+    with pytest.raises(model.ParameterError) as err:
+        call(m)
+    assert str(err.value) == message
+    assert not isinstance(err.value, model.EvidenceError)
+
+
+def test_the_facade_keeps_its_engine_private():
+    """Reasoning modules use the facade's public methods only (issue 13 §4)."""
+    import re
+    from pathlib import Path
+
+    for name in ("counterfactual", "explain", "information", "parameters"):
+        text = (Path(model.__file__).parent / f"{name}.py").read_text()
+        assert not re.search(r"\bm\._\w+", text), name
+        assert "m.inference" not in text and "evidence_error" not in text, name
