@@ -94,7 +94,7 @@ class TwitchModel:
         if node is None:
             close = difflib.get_close_matches(str(node_id), self.ids, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise EvidenceError(f"unknown node '{node_id}'{hint}; valid nodes: "
+            raise EvidenceError(f"unknown node {node_id!r}{hint}; valid nodes: "
                                 + ", ".join(self.ids))
         return node
 
@@ -139,7 +139,7 @@ class TwitchModel:
             if value not in node.states:
                 hint = (f"; for one of several states give a list, e.g. "
                         f"{value.split('|')}" if "|" in value else "")
-                raise EvidenceError(f"'{value}' is not a state of '{node_id}'; valid states: "
+                raise EvidenceError(f"{value!r} is not a state of '{node_id}'; valid states: "
                                     f"{valid}{hint}")
             return value
         if isinstance(value, (list, tuple, set, frozenset)):
@@ -152,7 +152,7 @@ class TwitchModel:
                     raise EvidenceError(f"states of '{node_id}' must be strings, from: {valid}; "
                                         f"got {s!r}")
                 if s not in node.states:
-                    raise EvidenceError(f"'{s}' is not a state of '{node_id}'; valid states: "
+                    raise EvidenceError(f"{s!r} is not a state of '{node_id}'; valid states: "
                                         + valid)
             chosen = tuple(s for s in node.states if s in set(states))
             if len(chosen) == 1:
