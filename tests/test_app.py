@@ -683,6 +683,7 @@ def test_a_model_error_in_a_panel_becomes_a_message(monkeypatch):
     """Likely causes needs the 'fasciculations' node; a network without it gets a message."""
     monkeypatch.setenv("TWITCHDX_PRIORS", str(SMALL_KB))
     at = start({"twitch": "yes"})
+    open_tab(at, "Likely causes")
     assert not at.exception
     assert any(w.value.startswith("Likely causes") for w in at.warning)
     assert_bars(at, model.load(SMALL_KB, check_catalog=False), {"twitch": "yes"})
