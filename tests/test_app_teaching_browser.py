@@ -182,6 +182,8 @@ def test_network_shift_and_the_control_beside_it(page: Page, teach_url, shot_dir
            ).to_be_visible()
     drawn(page)
     page.screenshot(path=str(shot_dir / "teach_desktop_05_network.png"))
+    svg.get_by_text("Change since before any evidence", exact=False).scroll_into_view_if_needed()
+    page.screenshot(path=str(shot_dir / "teach_desktop_05_network_legend.png"))
     finding = next(n for n in neighbourhood(m, "als") if m.nodes[n].role == "finding")
     # the control beside the picture offers the first finding drawn; set its last state
     state = m.nodes[finding].states[-1]
