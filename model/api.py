@@ -531,7 +531,8 @@ class TwitchModel:
 
     # -- teaching (interview, naive vs exact, predict first) -----------------------------------
     def interview(self, evidence: Evidence | None = None, *, goal: str = "entropy",
-                  skipped: Sequence[str] = (), cost_aware: bool = True):
+                  skipped: Sequence[str] = (), asked: int | None = None,
+                  cost_aware: bool = True):
         """The next step of a guided interview: the question worth most, or a stop.
 
         Parameters
@@ -539,6 +540,8 @@ class TwitchModel:
         evidence : the answers so far (age, sex and the complaint included).
         goal : ``"entropy"`` (narrow the whole differential) or ``"serious"``.
         skipped : findings answered "don't know" (never asked again).
+        asked : questions asked so far, for the question limit (default: the findings in the
+            evidence plus the skipped ones).
         cost_aware : rank questions by information gain per cost tier.
 
         Returns
@@ -549,16 +552,17 @@ class TwitchModel:
         """
         from .interview import interview
 
-        return interview(self, evidence, goal=goal, skipped=skipped, cost_aware=cost_aware)
+        return interview(self, evidence, goal=goal, skipped=skipped, asked=asked,
+                         cost_aware=cost_aware)
 
     def interview_efficiency(self, path: Sequence[tuple[str, object]],
-                             start: Evidence | None = None, *, goal: str = "entropy"
-                             ) -> pd.DataFrame:
+                             start: Evidence | None = None, *, goal: str = "entropy",
+                             cost_aware: bool = True) -> pd.DataFrame:
         """Score a path of answers against the greedy best question at each step (see
         :func:`model.interview.efficiency`); ``df.attrs["score"]`` is the mean ratio."""
         from .interview import efficiency
 
-        return efficiency(self, path, start, goal=goal)
+        return efficiency(self, path, start, goal=goal, cost_aware=cost_aware)
 
     def naive_vs_exact(self, evidence: Evidence | None, target: str) -> pd.DataFrame:
         """What multiplying stand-alone likelihood ratios (a Fagan nomogram) gives for

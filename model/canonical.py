@@ -48,7 +48,9 @@ class CPTBuilder:
                 for config in itertools.product(*(range(c) for c in cards)):
                     assign = {p: kb.nodes[p].states[s]
                               for p, s in zip(node.parents, config, strict=True)}
-                    idx[config] = table_row_for(node, assign)
+                    row = table_row_for(node, assign)
+                    assert row is not None  # the loader checked that rows cover every case
+                    idx[config] = row
                 self._row_index[node.id] = idx
 
     def node_cpt(self, node: Node, values: np.ndarray) -> np.ndarray:
@@ -57,6 +59,7 @@ class CPTBuilder:
         B = values.shape[0]
         pcards = [kb.nodes[p].card for p in node.parents]
         if node.model == "prior":
+            assert node.prior is not None  # the loader requires it
             return dist_matrix(node.prior, K, values)
         if node.model == "table":
             rows = np.stack([dist_matrix(r.dist, K, values) for r in node.rows], axis=1)
@@ -92,7 +95,7 @@ class CPTBuilder:
         for key, dist in node.leak.items():
             assign = dict(zip(node.leak_by, key, strict=True))
             idx = tuple(kb.nodes[p].states.index(assign[p]) for p in strata)
-            leak[(slice(None), *idx)] = _cdf(dist, K, values)
+            leak[(slice(None), *idx)] = _cdf(dist, K, values)  # type: ignore[index]
         links: dict[str, np.ndarray] = {}
         for parent in node.parents:
             if parent in node.leak_by:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -166,7 +166,7 @@ class Editor:
 
     def diff(self, context: int = 3) -> str:
         """Unified diff (``git diff`` style) of every pending change; empty if none."""
-        out = []
+        out: list[str] = []
         for fname in self.changed_files():
             old = self._disk.get(fname)
             out += difflib.unified_diff(
@@ -452,7 +452,7 @@ class _Transaction:
         self.existed = self.fname in ed.documents
         self.snapshot = ed.text(self.fname) if self.existed else None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         ed = self.editor
         if exc_type is None:
             try:
@@ -650,6 +650,7 @@ def _matching_dumper(fname: str, text: str, doc: Any) -> YAML:
             best, best_cost = y, cost
     if spacing is not None:
         return spacing
+    assert best is not None and best_cost is not None  # _INDENTS is never empty
     warnings.warn(f"{fname}: its layout cannot be reproduced exactly; saving an edit to it would "
                   f"also re-indent about {best_cost // 2} line(s)", stacklevel=3)
     return best

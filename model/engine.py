@@ -44,6 +44,10 @@ class JunctionTree:
         n = len(self.cards)
         self.symbols = [oe.get_symbol(i) for i in range(n)]
         self.batch_symbol = oe.get_symbol(n)  # a symbol no variable uses
+        self.cliques: list[tuple[int, ...]]
+        self.edges: list
+        self.parent: list[int]
+        self.order: list[int]
         if like is not None:
             # Same graph, other cardinalities (e.g. a twin network): reuse the triangulation.
             if like.scopes != self.scopes:
@@ -289,7 +293,8 @@ class JunctionTree:
             z = m.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
                 marginals[v] = np.where(z > 0, m / np.where(z > 0, z, 1.0), np.nan)
-        return Propagation(marginals=marginals, log_evidence=log_evidence)
+        # only the wanted variables are filled; callers read nothing else
+        return Propagation(marginals=marginals, log_evidence=log_evidence)  # type: ignore[arg-type]
 
 
 class ByteLRU:
@@ -353,7 +358,7 @@ def array_bytes(obj: Any) -> int:
     return sum(seen.values())
 
 
-_LIBC = None
+_LIBC: ctypes.CDLL | None | bool = None  # False: no malloc_trim here
 
 
 def release_memory() -> None:
@@ -363,6 +368,7 @@ def release_memory() -> None:
     try:
         if _LIBC is None:
             _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        _LIBC.malloc_trim(0)
+        if _LIBC is not False:
+            _LIBC.malloc_trim(0)  # type: ignore[union-attr]
     except (OSError, AttributeError):
         _LIBC = False

@@ -222,7 +222,7 @@ def load_knowledge_base(directory: str | Path | None = None, *, check_catalog: b
     # file order within a role, so listings read the way a clinician takes a history
     rank = {r: i for i, r in enumerate(ROLES)}
     raw_nodes = dict(sorted(raw_nodes.items(), key=lambda kv: rank.get(
-        kv[1][1].get("role") if isinstance(kv[1][1], dict) else None, len(ROLES))))
+        str(kv[1][1].get("role")) if isinstance(kv[1][1], dict) else "", len(ROLES))))
     builder = _Builder(raw_nodes, sources)
     nodes = builder.build()
     kb = KnowledgeBase(directory=directory, nodes=nodes, sources=sources, params=builder.params,

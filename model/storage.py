@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 from .errors import KnowledgeBaseError
 
@@ -145,7 +145,8 @@ def _recover_locked(directory: Path) -> list[str]:
     return finished
 
 
-def read_texts(directory: Path, names: list[str], read) -> dict[str, object]:
+def read_texts(directory: Path, names: list[str], read: Callable[[Path], bytes]
+               ) -> dict[str, bytes]:
     """``read(path)`` for each name under a shared lock, seeing a committed unfinished save's
     new files (so a reader never mixes two generations of a set)."""
     with locked(directory, exclusive=False):
@@ -195,15 +196,15 @@ def write_set(directory: Path, new: Mapping[str, bytes], expected: Mapping[str, 
             os.replace(jtmp, directory / JOURNAL)  # the commit point
             _fsync_dir(directory)
             committed = True
-            for name, tmp in temps.items():
-                os.replace(tmp, directory / name)
+            for name, staged in temps.items():
+                os.replace(staged, directory / name)
             _fsync_dir(directory)
             (directory / JOURNAL).unlink()
             _fsync_dir(directory)
         finally:
             if not committed:
-                for tmp in temps.values():
-                    tmp.unlink(missing_ok=True)
+                for staged in temps.values():
+                    staged.unlink(missing_ok=True)
                 for path in directory.glob(f"{JOURNAL}.*{_TMP_SUFFIX}"):
                     path.unlink(missing_ok=True)
 
