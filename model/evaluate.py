@@ -37,6 +37,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ CASE_COLUMNS = ["id", "diagnosis", "ranking", "rank", "diagnosis_rank", "first",
 CAUSE_SCORES = ("expected_disablement", "probability_causing")
 
 #: Published vignette anchors (Semigran et al. 2015, 2016; see shared/reference/anchors.md §2).
-ANCHORS = [
+ANCHORS: list[dict[str, Any]] = [
     {"who": "Symptom checkers (23 apps) on vignettes, Semigran 2015/2016", "cases": 45,
      "top1": 0.340, "top3": 0.512,
      "source": "Semigran HL, Linder JA, Gidengil C, Mehrotra A. BMJ 2015;351:h3480 (top-1); "
