@@ -10,7 +10,6 @@ is written from the scenario after each change; it is read only when a session s
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ from .state import (
     query_params,
     read_query,
 )
+from .ui import guarded
 
 log = logging.getLogger("twitchdx.app")
 WIDGET = "ev_{}"
@@ -165,17 +165,8 @@ def set_item(m: model.TwitchModel, nid: str, value: Any, note: str | None = None
 
 def safe(fn: Callable[..., None]) -> Callable[..., None]:
     """A callback that fails shows a message, never a traceback."""
-
-    def wrapped(*args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception as exc:
-            log.error("callback %s failed:\n%s", fn.__name__, traceback.format_exc())
-            scenario().say("error", "That did not work; the last good scenario was kept.",
-                           f"{type(exc).__name__}")
-
-    wrapped.__name__ = fn.__name__
-    return wrapped
+    return guarded(fn, lambda kind: scenario().say(
+        "error", "That did not work; the last good scenario was kept.", kind))
 
 
 # -- callbacks (they run before the script, so they may set widget state) -------------------

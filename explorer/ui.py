@@ -20,6 +20,21 @@ ICONS = {"error": ":material/error:", "warning": ":material/warning:",
          "success": ":material/check_circle:", "info": ":material/info:"}
 
 
+def guarded(fn: Callable[..., None], report: Callable[[str], None]) -> Callable[..., None]:
+    """``fn`` as a widget callback that never shows a traceback: a failure is logged and
+    ``report(exception class name)`` tells the user (each page says it its own way)."""
+
+    def wrapped(*args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:
+            log.error("callback %s failed:\n%s", fn.__name__, traceback.format_exc())
+            report(type(exc).__name__)
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
 def fmt_p(p: Any) -> str:
     try:
         return format_probability(float(p))

@@ -68,24 +68,22 @@ def path_arg(value: str) -> str:
     return _text(value, "the path")
 
 
-def positive_int(value: str) -> int:
+def _whole_number(value: str, low: int, says: str) -> int:
     try:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} must be at least 1")
+    if n < low:
+        raise argparse.ArgumentTypeError(f"{n} must be {says}")
     return n
+
+
+def positive_int(value: str) -> int:
+    return _whole_number(value, 1, "at least 1")
 
 
 def nonnegative_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{n} must be 0 or more")
-    return n
+    return _whole_number(value, 0, "0 or more")
 
 
 def open_fraction(value: str) -> float:

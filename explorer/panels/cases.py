@@ -99,6 +99,8 @@ def reveal(m: Any, sc: Scenario, case: dict) -> None:
         st.markdown(f"**The source's case:** {case['title']}")
     if case.get("summary"):
         st.text(str(case["summary"]))
+    if case.get("source_diagnosis"):
+        st.text("The publication's diagnosis: " + str(case["source_diagnosis"]))
     src = case.get("source") or {}
     if isinstance(src, dict) and src.get("citation"):
         st.caption("Source: " + str(src["citation"]) + (f" — {src['url']}"

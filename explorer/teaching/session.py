@@ -8,9 +8,7 @@ written from it after each run and read once, when a session opens a link.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
@@ -18,6 +16,7 @@ import model
 
 from .. import services as app_services
 from ..state import evidence_key, item_text, problems_text
+from ..ui import guarded
 from .state import TeachState, read_query
 
 log = logging.getLogger("twitchdx.app")
@@ -90,17 +89,8 @@ def change(m: model.TwitchModel, fn: Callable[[TeachState], None]) -> bool:
 
 def safe(fn: Callable[..., None]) -> Callable[..., None]:
     """A callback that fails shows a message, never a traceback."""
-
-    def wrapped(*args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception as exc:
-            log.error("teaching callback %s failed:\n%s", fn.__name__, traceback.format_exc())
-            state().say("error", "That did not work; the last good state was kept.",
-                        type(exc).__name__)
-
-    wrapped.__name__ = fn.__name__
-    return wrapped
+    return guarded(fn, lambda kind: state().say(
+        "error", "That did not work; the last good state was kept.", kind))
 
 
 @safe
