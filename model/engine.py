@@ -138,28 +138,28 @@ class JunctionTree:
             nbrs[a].append(b)
             nbrs[b].append(a)
         parent = [-1] * m
-        order = [root]
-        seen = {root}
-        for c in order:
-            for d in nbrs[c]:
-                if d not in seen:
-                    seen.add(d)
-                    parent[d] = c
-                    order.append(d)
+        order: list[int] = []
+        seen: set[int] = set()
+
+        def grow(start: int) -> None:
+            """Breadth-first over the unseen cliques reachable from ``start``."""
+            seen.add(start)
+            queue = [start]
+            for c in queue:
+                for d in nbrs[c]:
+                    if d not in seen:
+                        seen.add(d)
+                        parent[d] = c
+                        queue.append(d)
+            order.extend(queue)
+
+        grow(root)
         # a forest (disconnected network) -> link components through empty separators
         for c in range(m):
             if c not in seen:
                 parent[c] = root
                 edges.append((root, c))
-                sub = [c]
-                seen.add(c)
-                for x in sub:
-                    for d in nbrs[x]:
-                        if d not in seen:
-                            seen.add(d)
-                            parent[d] = x
-                            sub.append(d)
-                order.extend(sub)
+                grow(c)
         return edges, parent, order
 
     # -- numerics --------------------------------------------------------------------------
