@@ -33,6 +33,26 @@ def _allowed(evidence: dict, n: str, s: str) -> bool:
     return s == v if isinstance(v, str) else s in v
 
 
+def assert_posterior_matches_brute_force(m: model.TwitchModel, ev: dict) -> dict | None:
+    """P(evidence) and every posterior equal brute-force enumeration (1e-9 / 1e-12); impossible
+    evidence raises ImpossibleEvidenceError. Returns the posterior (None when impossible)."""
+    import math
+
+    import pytest
+
+    pe, ref = brute_force_posterior(m, ev)
+    assert m.probability_of_evidence(ev) == pytest.approx(pe, rel=1e-9, abs=1e-15)
+    if pe == 0:
+        with pytest.raises(model.ImpossibleEvidenceError):
+            m.posterior(ev)
+        return None
+    post = m.posterior(ev)
+    for n, dist in post.items():
+        assert math.isclose(sum(dist.values()), 1.0, abs_tol=1e-12)
+        np.testing.assert_allclose(list(dist.values()), ref[n], atol=1e-12, err_msg=n)
+    return post
+
+
 def brute_force_posterior(m: model.TwitchModel, evidence: dict
                           ) -> tuple[float, dict[str, np.ndarray]]:
     """P(evidence) and every marginal, by building the full joint table from the CPTs. Evidence

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 import model
 
-from .helpers import brute_force_posterior, full_model, small_model
+from .helpers import (
+    assert_posterior_matches_brute_force,
+    brute_force_posterior,
+    full_model,
+    small_model,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -90,16 +95,7 @@ def test_small_network_equals_brute_force(data):
     m = small_model()
     ev = data.draw(evidence_sets(m, roles=("context", "exposure", "state", "condition",
                                             "mechanism", "finding")))
-    pe, ref = brute_force_posterior(m, ev)
-    assert m.probability_of_evidence(ev) == pytest.approx(pe, rel=1e-9, abs=1e-15)
-    if pe == 0:
-        with pytest.raises(model.ImpossibleEvidenceError):
-            m.posterior(ev)
-        return
-    post = m.posterior(ev)
-    for n, dist in post.items():
-        assert math.isclose(sum(dist.values()), 1.0, abs_tol=1e-12)
-        np.testing.assert_allclose(list(dist.values()), ref[n], atol=1e-12, err_msg=n)
+    assert_posterior_matches_brute_force(m, ev)
 
 
 def test_impossible_evidence_is_a_named_error_never_nan():
