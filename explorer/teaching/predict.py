@@ -294,22 +294,24 @@ def draw(m: Any, ts: TeachState) -> None:
         st.segmented_control("How", list(STYLES), key="teach_style", default="probability",
                              format_func=STYLES.get, disabled=ts.revealed)
         style = st.session_state.get("teach_style") or "probability"
-        if style == "rank":
-            st.multiselect("Pick them in order, most likely first", entries,
-                           key=f"teach_rank_{ts.serial}", disabled=ts.revealed,
-                           format_func=lambda n: m.nodes[n].label)
-        else:
-            cols = st.columns(min(len(entries), 3))
-            for i, n in enumerate(entries):
-                cols[i % len(cols)].number_input(
-                    f"{m.nodes[n].label} (%)", min_value=0.0, max_value=100.0, value=None,
-                    step=1.0, format="%.0f", key=f"teach_p_{ts.serial}_{n}",
-                    disabled=ts.revealed,
-                    placeholder="0–100")
-        if not ts.revealed:
-            st.button("Commit my forecast and show the answer", type="primary",
-                      on_click=on_commit, args=(entries, on), icon=":material/lock:",
-                      key="teach_commit")
+        # A form: typing a number does not rerun the page, so a value entered just before
+        # the commit click is never lost to a rerun that redraws the inputs.
+        with st.form(key=f"teach_forecast_form_{ts.serial}", border=False,
+                     enter_to_submit=False):
+            if style == "rank":
+                st.multiselect("Pick them in order, most likely first", entries,
+                               key=f"teach_rank_{ts.serial}", disabled=ts.revealed,
+                               format_func=lambda n: m.nodes[n].label)
+            else:
+                cols = st.columns(min(len(entries), 3))
+                for i, n in enumerate(entries):
+                    cols[i % len(cols)].number_input(
+                        f"{m.nodes[n].label} (%)", min_value=0.0, max_value=100.0,
+                        value=None, step=1.0, format="%.0f", key=f"teach_p_{ts.serial}_{n}",
+                        disabled=ts.revealed, placeholder="0–100")
+            st.form_submit_button("Commit my forecast and show the answer", type="primary",
+                                  on_click=on_commit, args=(entries, on), icon=":material/lock:",
+                                  key="teach_commit", disabled=ts.revealed)
     if ts.revealed:
         with st.container(border=True, key="teach_revealed"):
             reveal(m, ts, case)
