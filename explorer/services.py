@@ -61,12 +61,13 @@ def diagnoses(m: TwitchModel, ev: Key) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _posterior(key: str | None, ev: Key, _m: TwitchModel) -> dict:
-    return _m.posterior(to_model(dict(ev)))
+def _posterior(key: str | None, ev: Key, nodes: tuple[str, ...] | None, _m: TwitchModel) -> dict:
+    return _m.posterior(to_model(dict(ev)), nodes=nodes)
 
 
-def posterior(m: TwitchModel, ev: Key) -> dict:
-    return _posterior(priors_path(), ev, m)
+def posterior(m: TwitchModel, ev: Key, nodes: tuple[str, ...] | None = None) -> dict:
+    """The posterior of ``nodes`` (default: every node; an unobserved finding costs extra)."""
+    return _posterior(priors_path(), ev, nodes, m)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -255,30 +255,42 @@ class TwitchModel:
         log_e, _ = self._inference.run([_element(e) for e in evidence_sets], values, [], twin)
         return log_e
 
-    def posterior(self, evidence: Evidence | None = None) -> dict[str, dict[str, float]]:
+    def posterior(self, evidence: Evidence | None = None,
+                  nodes: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
         """Exact posterior of every node not observed in a single state.
 
         Parameters
         ----------
         evidence : mapping of node id to a state or a list of states (see
             :meth:`check_evidence`), e.g. ``{"fasciculations": "yes"}``.
+        nodes : node ids to return (default: all). Asking only for the nodes you read is
+            faster: an unobserved finding's posterior costs an extra pass per state.
 
         Returns
         -------
         dict
-            ``{node id: {state: probability}}`` in model order, for every node not observed in
-            one state (a node observed as a set of states gets its posterior over that set).
+            ``{node id: {state: probability}}`` in model order, for every node (of ``nodes``)
+            not observed in one state (a node observed as a set of states gets its posterior
+            over that set).
 
         Raises
         ------
         EvidenceError
-            Unknown node or state.
+            Unknown node or state, or an unknown id in ``nodes``.
         ImpossibleEvidenceError
             The evidence has probability zero under the model.
         """
         ev = self.check_evidence(evidence)
         exact = exactly_observed(ev)
-        want = [n for n in self.ids if n not in exact]
+        if nodes is None:
+            chosen = set(self.ids)
+        else:
+            if isinstance(nodes, str):
+                nodes = [nodes]
+            for n in nodes:
+                self.check_node(n)
+            chosen = set(nodes)
+        want = [n for n in self.ids if n not in exact and n in chosen]
         result = self._query([_element(ev)], want, None)
         if not result.possible[0]:
             raise ImpossibleEvidenceError(ev)
@@ -342,9 +354,10 @@ class TwitchModel:
             As for :meth:`posterior`.
         """
         ev = self.check_evidence(evidence)
-        post = self.posterior(ev)
+        ids = self.differential_ids(ev)
+        post = self.posterior(ev, nodes=ids)
         rows = []
-        for nid in self.differential_ids(ev):
+        for nid in ids:
             node = self.kb.nodes[nid]
             rows.append({
                 "id": nid, "role": node.role, "label": node.label,

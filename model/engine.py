@@ -97,12 +97,16 @@ class JunctionTree:
         logc = [math.log(c) for c in self.cards]
         remaining = set(range(len(adj)))
         cliques: list[set[int]] = []
+
+        def cost(v: int) -> tuple[int, float, int]:  # greedy min-fill, then min weight
+            nb = adj[v] & remaining
+            fill = sum(1 for a in nb for b in nb if a < b and b not in adj[a])
+            return fill, logc[v] + sum(logc[u] for u in nb), v
+
+        # a vertex's cost changes only when its neighbourhood does: keep the others
+        costs = {v: cost(v) for v in remaining}
         while remaining:
-            def cost(v: int) -> tuple[int, float]:
-                nb = adj[v] & remaining
-                fill = sum(1 for a in nb for b in nb if a < b and b not in adj[a])
-                return fill, logc[v] + sum(logc[u] for u in nb)
-            v = min(remaining, key=lambda v: (*cost(v), v))
+            v = min(remaining, key=costs.__getitem__)
             nb = adj[v] & remaining
             for a in nb:
                 adj[a].update(nb - {a})
@@ -110,6 +114,12 @@ class JunctionTree:
             if not any(clique <= c for c in cliques):
                 cliques.append(clique)
             remaining.remove(v)
+            del costs[v]
+            stale = set(nb)
+            for a in nb:
+                stale |= adj[a]
+            for u in stale & remaining:
+                costs[u] = cost(u)
         cliques = [c for c in cliques if not any(c < d for d in cliques)]
         return [tuple(sorted(c)) for c in cliques]
 
@@ -255,9 +265,18 @@ class JunctionTree:
             with np.errstate(divide="ignore"):
                 log_z += np.log(z)
         want = range(len(self.cards)) if want is None else list(want)
+        root = self.order[0]
+        need = {self.home[v] for v in want} | {root}
+        # distribute only down the paths from the root to the cliques whose beliefs are read:
+        # a query for a few nodes does not pay for the whole tree
+        down = set()
+        for c in need:
+            while self.parent[c] >= 0 and c not in down:
+                down.add(c)
+                c = self.parent[c]
         for c in self.order if want else ():  # distribute: parents before children
             for d in self.neighbours[c]:
-                if self.parent[d] != c:
+                if self.parent[d] != c or d not in down:
                     continue
                 inputs = [(self.cliques[c], pots[c])]
                 inputs += [(self.sep[(e, c)], msgs[(e, c)])
@@ -266,8 +285,6 @@ class JunctionTree:
                 z = np.abs(m).reshape(batch, -1).max(axis=1)
                 msgs[(c, d)] = m / np.where(z > 0, z, 1.0).reshape((batch,) + (1,) * (m.ndim - 1))
 
-        root = self.order[0]
-        need = {self.home[v] for v in want} | {root}
         beliefs = {}
         for c in need:
             inputs = [(self.cliques[c], pots[c])]

@@ -117,7 +117,8 @@ def check_bounds(m, case: dict, posterior: dict | None = None) -> list[dict]:
     ``value`` is P(node not in its baseline state | the case's evidence).
     """
     ev = case["evidence"]
-    post = m.posterior(ev) if posterior is None else posterior
+    post = (m.posterior(ev, nodes=list(case.get("bounds", {}))) if posterior is None
+            else posterior)
     out = []
     for node_id, limits in case.get("bounds", {}).items():
         value = _present(m, node_id, ev, post)
@@ -345,7 +346,7 @@ def evaluate(m, cases: Sequence[dict] | None = None, ranking: str = "auto") -> E
         ev = case["evidence"]
         note = ""
         try:
-            post = m.posterior(ev)
+            post = m.posterior(ev, nodes=list(case.get("bounds", {})))
             try:
                 used, ranked = rank_causes(m, case, ranking)
             except TwitchDxError as exc:

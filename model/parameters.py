@@ -161,7 +161,7 @@ def sensitivity(m, evidence: Evidence | None, target: str, state: str | None = N
                             + ", ".join(node.states))
     exact = exactly_observed(ev)
     soft = set(ev) - exact
-    base = m.posterior(ev)[target]
+    base = m.posterior(ev, nodes=[target])[target]
     point = (1.0 - base[node.states[0]]) if state is None else base[state]
     relevant_nodes = {n for n in m.ids
                       if target in reachable(m.kb, n, exact, entering_from_parent=True,

@@ -113,10 +113,11 @@ def score_ranking(ranking: Sequence[str], exact: Mapping[str, float]) -> float:
 
 def score_against_model(m: TwitchModel, evidence, stated: Mapping[str, float]) -> pd.DataFrame:
     """:func:`score_probabilities` against the model's exact P(present | evidence)."""
-    post = m.posterior(evidence)
-    exact = {}
     for entry in stated:
         m.check_node(entry)
+    post = m.posterior(evidence, nodes=list(stated))
+    exact = {}
+    for entry in stated:
         if entry not in post:
             raise ParameterError(f"{entry!r} is in the evidence; predict an unobserved entry.")
         exact[entry] = m.present_probability(entry, post[entry])

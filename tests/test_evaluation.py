@@ -188,7 +188,8 @@ def _stub(causes: list[tuple[str, float]], differential: list[tuple[str, float]]
     post = {i: {"no": 0.5, "yes": 0.5} for i in ids}
     return SimpleNamespace(
         nodes=nodes,
-        posterior=lambda ev: {i: d for i, d in post.items() if i not in ev},
+        posterior=lambda ev, nodes=None: {i: d for i, d in post.items()
+                                          if i not in ev and (nodes is None or i in nodes)},
         present_probability=lambda i, d: 1 - d["no"],
         causes=lambda ev: ranked(causes, "expected_disablement"),
         differential=lambda ev: ranked(differential, "probability"),

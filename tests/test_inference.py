@@ -141,6 +141,30 @@ def test_posteriors_sum_to_one_and_ignore_evidence_order(data):
         np.testing.assert_allclose(values, list(again[n].values()), atol=1e-12, err_msg=n)
 
 
+@SETTINGS
+@given(data=st.data())
+def test_posterior_of_chosen_nodes_equals_the_full_posterior(data):
+    """Asking for a few nodes propagates only towards them (engine: distribute down the paths
+    to the cliques read); the answer must be the full posterior's, node for node."""
+    m = full_model()
+    ev = data.draw(evidence_sets(m))
+    if not _possible(m, ev):
+        return
+    chosen = data.draw(st.lists(st.sampled_from(m.ids), unique=True, min_size=1, max_size=6))
+    part = m.posterior(ev, nodes=chosen)
+    full = m.posterior(ev)
+    assert list(part) == [n for n in full if n in chosen]
+    for n, dist in part.items():
+        np.testing.assert_allclose(list(dist.values()), list(full[n].values()), atol=1e-12,
+                                   err_msg=n)
+
+
+def test_posterior_of_an_unknown_node_names_it():
+    m = full_model()
+    with pytest.raises(model.EvidenceError, match="unknown node 'alss'.*did you mean 'als'"):
+        m.posterior({"fasciculations": "yes"}, nodes=["alss"])
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_full_model_equals_pgmpy_variable_elimination_on_every_node(data):

@@ -48,7 +48,7 @@ def draw(m: Any, sc: Scenario, target: str) -> None:
         if nid in ev:
             st.markdown(f"**Entered:** {value_text(node, ev[nid])}")
         else:
-            post = services.posterior(m, evidence_key(ev))[nid]
+            post = services.posterior(m, evidence_key(ev), (nid,))[nid]
             prior = m.prior[nid]
             st.markdown("\n".join(
                 f"- {node.state_label(s)}: **{fmt_p(post[s])}** now "

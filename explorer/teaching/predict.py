@@ -117,7 +117,7 @@ def on_commit(entries: list[str], on: str) -> None:
         if len(order) < 2:
             ts.say("warning", "Rank at least two entries, most likely first, then commit.")
             return
-        post = app_services.posterior(m, evidence_key(ev))
+        post = app_services.posterior(m, evidence_key(ev), tuple(entries))
         exact = {n: m.present_probability(n, post[n]) for n in entries}
         tau = score_ranking(order, exact)
         model_order = sorted(order, key=lambda n: -exact[n])
