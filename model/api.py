@@ -83,6 +83,11 @@ class TwitchModel:
         """Ids of the nodes with one of these roles, in model order."""
         return [n for n in self.ids if self.kb.nodes[n].role in roles]
 
+    def serious_ids(self) -> list[str]:
+        """Conditions and states flagged serious (red in the differential): what "any serious
+        condition" means for the ``serious`` goal of :meth:`next_tests` and :meth:`interview`."""
+        return [n for n in self.nodes_by_role("condition", "state") if self.kb.nodes[n].serious]
+
     def is_noisy_finding(self, node_id: str) -> bool:
         """True for a finding with a noisy-OR/MAX model (a structural model with link noise)."""
         return node_id in self._noisy

@@ -2,7 +2,8 @@
 
 Two objectives: ``entropy`` — the expected fall in the summed binary entropies of every condition
 and state (each term is a mutual information, so the sum is never negative); ``serious`` — the
-expected fall in the entropy of "any serious condition present".
+expected fall in the entropy of "any serious condition or state present"
+(:meth:`TwitchModel.serious_ids`).
 
 All candidate outcomes are answered in one batched pass, as cumulative set observations
 "F in S and F <= k" (for an unobserved noisy finding these are "F <= k": products of one-variable
@@ -116,7 +117,8 @@ def next_tests(m, evidence: Evidence | None, objective: str = "entropy",
     m : TwitchModel
     evidence : mapping of node id to a state or a list of states.
     objective : ``"entropy"`` (summed uncertainty of every condition and state) or
-        ``"serious"`` (uncertainty of "any serious condition present").
+        ``"serious"`` (uncertainty of "any serious condition or state present", see
+        :meth:`TwitchModel.serious_ids`).
     sort_by : ``"information_gain"`` or ``"gain_per_cost"`` (gain divided by the cost tier,
         1 = question ... 4 = specialist test).
 
@@ -141,8 +143,7 @@ def next_tests(m, evidence: Evidence | None, objective: str = "entropy",
     soft = set(ev) - exact
     targets = [n for n in m.ids if m.kb.nodes[n].role in ("condition", "state")
                and n not in exact]
-    serious = [n for n in m.ids if m.kb.nodes[n].role == "condition" and m.kb.nodes[n].serious
-               and n not in exact]
+    serious = [n for n in m.serious_ids() if n not in exact]
     candidates = candidate_findings(m, ev)
     relevant_to = set(targets) if objective == "entropy" else set(serious)
     # a finding d-separated from every target given the evidence carries no information

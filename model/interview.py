@@ -70,8 +70,7 @@ class InterviewStep:
 
 def _serious_probability(m: TwitchModel, ev: Mapping[str, Any]) -> float:
     """P(at least one serious condition or state | evidence)."""
-    serious = [n for n in m.nodes_by_role("condition", "state") if m.nodes[n].serious
-               and n not in ev]
+    serious = [n for n in m.serious_ids() if n not in ev]
     if not serious:
         return 0.0
     none = {n: m.nodes[n].states[0] for n in serious}

@@ -167,6 +167,42 @@ def test_information_gain_is_zero_without_a_path_and_matches_brute_force():
         assert df.loc[f, "information_gain"] == pytest.approx(gain, abs=1e-9), f
 
 
+def test_serious_goal_counts_serious_states_and_matches_brute_force(tmp_path):
+    """"Any serious condition" is one set for next_tests and the interview (m.serious_ids):
+    conditions and states flagged serious. A serious state must count in the information gain."""
+    from model.interview import _serious_probability
+
+    from .helpers import brute_force_posterior
+
+    shutil.copytree(SMALL_KB, tmp_path / "kb")
+    path = tmp_path / "kb" / "network.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("    description: A deficiency state.\n",
+                                 "    description: A deficiency state.\n    serious: true\n"))
+    m = model.load(tmp_path / "kb", check_catalog=False)
+    assert set(m.serious_ids()) == {"low_mineral", "disease"}
+    ev = {"age": "old", "twitch": "yes"}
+    none = {"disease": "no", "low_mineral": "no"}
+
+    def p_serious(e):  # brute force: 1 - P(no serious entry | e)
+        pe, _ = brute_force_posterior(m, e)
+        p_none, _ = brute_force_posterior(m, {**e, **none})
+        return 1.0 - p_none / pe, pe
+
+    def h(p):
+        return 0.0 if p <= 0 or p >= 1 else -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
+    now, pe = p_serious(ev)
+    assert _serious_probability(m, ev) == pytest.approx(now, abs=1e-12)
+    df = m.next_tests(ev, objective="serious").set_index("id")
+    for f in ("weakness", "scan", "certain_sign"):
+        gain = h(now)
+        for s in m.nodes[f].states:
+            pf, _ = brute_force_posterior(m, {**ev, f: s})
+            if pf > 0:
+                gain -= pf / pe * h(p_serious({**ev, f: s})[0])
+        assert df.loc[f, "information_gain"] == pytest.approx(gain, abs=1e-9), f
+
+
 def test_test_outcomes_show_how_causes_move():
     m = full_model()
     ev = {"age": "65_plus", "fasciculations": "yes", "weakness": "progressive"}

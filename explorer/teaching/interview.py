@@ -181,7 +181,8 @@ def now_card(step: Any) -> None:
     top = step.top.head(6)
     st.table(pd.DataFrame({"Entry": top["label"], "Probability": top["probability"]
                                .map(fmt_p)}), hide_index=True, border="horizontal")
-    st.caption(f"Any serious condition: {format_probability(step.serious_probability)}")
+    st.caption("Any serious condition or state (red in the differential): "
+               f"{format_probability(step.serious_probability)}")
 
 
 def path_table(m: Any, ts: TeachState) -> pd.DataFrame:
