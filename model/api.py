@@ -69,8 +69,18 @@ class TwitchModel:
     # -- structure --------------------------------------------------------------------------
     @cached_property
     def network(self):
-        """The pgmpy ``DiscreteBayesianNetwork`` (built on first use; it passes check_model)."""
-        from .network import build_network
+        """The pgmpy ``DiscreteBayesianNetwork`` (built on first use; it passes check_model).
+
+        Needs pgmpy: ``pip install 'twitchdx[interchange]'``.
+        """
+        try:
+            from .network import build_network
+        except ModuleNotFoundError as exc:
+            if exc.name != "pgmpy" and not str(exc.name).startswith("pgmpy."):
+                raise
+            raise ModuleNotFoundError(
+                "m.network needs pgmpy, which the base install leaves out; install it with "
+                "pip install 'twitchdx[interchange]'", name="pgmpy") from exc
 
         return build_network(self.kb, self.cpts)
 

@@ -243,3 +243,16 @@ def test_cli_export(tmp_path, capsys):
     assert main(["export", "--format", "dsl", str(path)]) == 2
     assert main(["export", str(path), "age=65_plus"]) == 2
     assert "unexpected arguments" in capsys.readouterr().err
+
+
+def test_network_without_pgmpy_names_the_extra_to_install(monkeypatch):
+    """The base install has no pgmpy: m.network says which extra brings it."""
+    import sys
+
+    m = model.load()
+    for name in [n for n in sys.modules if n == "pgmpy" or n.startswith("pgmpy.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "pgmpy", None)
+    monkeypatch.delitem(sys.modules, "model.network", raising=False)
+    with pytest.raises(ModuleNotFoundError, match=r"twitchdx\[interchange\]"):
+        m.network  # noqa: B018
