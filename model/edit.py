@@ -38,6 +38,7 @@ from . import storage
 from .errors import KnowledgeBaseError
 from .knowledge import (
     DEFAULT_PRIORS,
+    PACKAGE_DIR,
     KnowledgeBase,
     Param,
     load_knowledge_base,
@@ -81,6 +82,13 @@ class Editor:
     """
 
     def __init__(self, priors_dir: str | Path | None = None, *, check_catalog: bool = True):
+        if priors_dir is None and DEFAULT_PRIORS.parent == PACKAGE_DIR:
+            # an installed wheel: its priors are package data, replaced by the next upgrade
+            raise KnowledgeBaseError(
+                f"Editor() needs a priors folder here: this installed copy's priors "
+                f"({DEFAULT_PRIORS}) are package data that the next upgrade overwrites. Copy "
+                "them and edit the copy: shutil.copytree(model.knowledge.DEFAULT_PRIORS, "
+                "'my-priors'); Editor('my-priors') (or work in a clone of the project)")
         self.directory = Path(priors_dir) if priors_dir is not None else DEFAULT_PRIORS
         self.check_catalog = check_catalog
         if not self.directory.is_dir():

@@ -126,3 +126,22 @@ def test_core_install_is_light_and_extras_are_named(installed):
     r = _run([exe, "export", installed["work"] / "net.bif"], installed["work"], installed["env"])
     assert r.returncode == 2, r.stdout + r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "twitchdx[interchange]" in r.stderr
+    probe = ("import model\ntry:\n    model.load().network\nexcept ModuleNotFoundError as e:\n"
+             "    print(e)")
+    r = _run([py, "-c", probe], installed["work"], installed["env"])
+    assert r.returncode == 0 and "twitchdx[interchange]" in r.stdout, r.stdout + r.stderr
+
+
+def test_editor_refuses_the_installed_package_data(installed):
+    """Editing an installed copy's priors would be lost at the next upgrade: Editor() says to
+    copy them first, and edits the copy."""
+    py = installed["venv"] / "bin" / "python"
+    probe = ("import shutil, model, model.knowledge\nfrom model.edit import Editor\n"
+             "try:\n    Editor()\nexcept model.KnowledgeBaseError as e:\n    print(e)\n"
+             "shutil.copytree(model.knowledge.DEFAULT_PRIORS, 'my-priors')\n"
+             "print('copy', len(Editor('my-priors').kb.nodes))")
+    r = _run([py, "-c", probe], installed["work"], installed["env"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "package data" in r.stdout and "copytree" in r.stdout, r.stdout
+    assert r.stdout.strip().splitlines()[-1].startswith("copy "), r.stdout
+
