@@ -258,6 +258,26 @@ def reveal(m: Any, ts: TeachState, case: dict | None) -> None:
             st.caption("Source: " + str(src["citation"]))
 
 
+def forecast_form(m: Any, ts: TeachState, entries: list[str], on: str) -> None:
+    style = st.session_state.get("teach_style") or "probability"
+    # A form: typing a number does not rerun the page, so a value entered just before the
+    # commit click is never lost to a rerun that redraws the inputs.
+    with st.form(key=f"teach_forecast_form_{ts.serial}", border=False, enter_to_submit=False):
+        if style == "rank":
+            st.multiselect("Pick them in order, most likely first", entries,
+                           key=f"teach_rank_{ts.serial}", format_func=lambda n: m.nodes[n].label)
+        else:
+            cols = st.columns(min(len(entries), 3))
+            for i, n in enumerate(entries):
+                cols[i % len(cols)].number_input(
+                    f"{m.nodes[n].label} (%)", min_value=0.0, max_value=100.0, value=None,
+                    step=1.0, format="%.0f", key=f"teach_p_{ts.serial}_{n}",
+                    placeholder="0–100")
+        st.form_submit_button("Commit my forecast and show the answer", type="primary",
+                              on_click=on_commit, args=(entries, on), icon=":material/lock:",
+                              key="teach_commit")
+
+
 def draw(m: Any, ts: TeachState) -> None:
     st.session_state["teach_source"] = ts.predict_source
     st.segmented_control("Forecast on", list(SOURCES), key="teach_source",
@@ -293,25 +313,10 @@ def draw(m: Any, ts: TeachState) -> None:
                     "present? (They are not exclusive: several can be present at once.)")
         st.segmented_control("How", list(STYLES), key="teach_style", default="probability",
                              format_func=STYLES.get, disabled=ts.revealed)
-        style = st.session_state.get("teach_style") or "probability"
-        # A form: typing a number does not rerun the page, so a value entered just before
-        # the commit click is never lost to a rerun that redraws the inputs.
-        with st.form(key=f"teach_forecast_form_{ts.serial}", border=False,
-                     enter_to_submit=False):
-            if style == "rank":
-                st.multiselect("Pick them in order, most likely first", entries,
-                               key=f"teach_rank_{ts.serial}", disabled=ts.revealed,
-                               format_func=lambda n: m.nodes[n].label)
-            else:
-                cols = st.columns(min(len(entries), 3))
-                for i, n in enumerate(entries):
-                    cols[i % len(cols)].number_input(
-                        f"{m.nodes[n].label} (%)", min_value=0.0, max_value=100.0,
-                        value=None, step=1.0, format="%.0f", key=f"teach_p_{ts.serial}_{n}",
-                        disabled=ts.revealed, placeholder="0–100")
-            st.form_submit_button("Commit my forecast and show the answer", type="primary",
-                                  on_click=on_commit, args=(entries, on), icon=":material/lock:",
-                                  key="teach_commit", disabled=ts.revealed)
+        if ts.revealed:  # the inputs' values are in the answer's "You" column below
+            st.caption("Committed: your forecast and the network's answer are below.")
+        else:
+            forecast_form(m, ts, entries, on)
     if ts.revealed:
         with st.container(border=True, key="teach_revealed"):
             reveal(m, ts, case)
