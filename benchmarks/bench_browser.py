@@ -22,20 +22,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.streamlit_server import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    start,
+    stop,
+    wait_healthy,
+)
+
 # (form tab, item, answer); "unknown" takes an answer back (an evidence set seen before); the
 # tab actually clicked is the one the app draws the item in
 ROUND = [
@@ -52,15 +55,6 @@ ROUND = [
 ]
 PEOPLE = [("40_to_64", "male"), ("18_to_39", "female"), ("65_plus", "male"),
           ("40_to_64", "female"), ("18_to_39", "male"), ("65_plus", "female")]
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -69,26 +63,6 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-           "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-           "--browser.gatherUsageStats=false"]
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-    t0 = time.monotonic()
-    while True:
-        try:
-            with _NO_PROXY.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() - t0 > 120:
-            raise SystemExit(f"the server did not start; see {log}")
-        time.sleep(0.2)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -179,10 +153,11 @@ def main() -> None:
     m = model.load(path, check_catalog=False) if path else model.load()
     port = args.port or free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_browser_{port}.log"
-    proc = start_server(port, log)
+    proc = start(port, log)
     try:
+        wait_healthy(port, proc, log, timeout=120)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
             t0 = time.perf_counter()
@@ -206,11 +181,7 @@ def main() -> None:
                 report(f"round {rounds} (after {args.soak:g} min)", *result)
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     if "Traceback" in log.read_text():
         print(f"the server log has a traceback: {log}")
 

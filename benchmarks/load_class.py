@@ -24,17 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import resource
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -44,18 +39,16 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from tests.streamlit_server import free_port, start, stop, wait_healthy  # noqa: E402
+
 FINISHED = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 WIDGET_PREFIX = "ev_"  # explorer/session.py: WIDGET = "ev_{}"
 CLK = os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------------ server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_cpu(pid: int) -> float:
@@ -69,39 +62,6 @@ def proc_mem(pid: int) -> tuple[float, float]:
     info = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text()
                 .splitlines() if ":" in line)
     return (int(info["VmRSS"].split()[0]) / 1024, int(info["VmHWM"].split()[0]) / 1024)
-
-
-def start_server(app: str, port: int, log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    fh = log.open("w")
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                            start_new_session=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                        timeout=2) as r:
-                if r.status == 200:
-                    return
-        time.sleep(0.3)
-    raise TimeoutError(f"the server did not answer /_stcore/health within {timeout:.0f} s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
 
 
 # ------------------------------------------------------------------------ client
@@ -267,9 +227,10 @@ def main() -> int:
     t_start = time.monotonic()
     try:
         for port, log in zip(ports, logs, strict=True):
-            procs.append(start_server(args.app, port, log))
-        for port, proc in zip(ports, procs, strict=True):
-            wait_healthy(port, proc, timeout=120)
+            procs.append(start(port, log, app=ROOT / args.app,
+                               env={**os.environ, "HF_HUB_OFFLINE": "1"}))
+        for port, proc, log in zip(ports, procs, logs, strict=True):
+            wait_healthy(port, proc, log, timeout=120)
         # warm-up: one session per server loads the model and fills the shared caches
         warm = asyncio.run(asyncio.wait_for(load(ports, len(ports), 1, 0.0, args.seed + 1),
                                             timeout=args.deadline))
@@ -288,7 +249,7 @@ def main() -> int:
         load_avg = os.getloadavg()[0]
     finally:
         for proc in procs:
-            stop_server(proc)
+            stop(proc)
     own = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
     n_int = len(stats.opens) + len(stats.reruns)
     lines = [x for log in logs for x in log.read_text(errors="replace").splitlines()]

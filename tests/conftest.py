@@ -4,49 +4,13 @@ driven by Playwright (never `playwright install`; see /work/shared/reference/too
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .streamlit_server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start, stop, wait_healthy
+
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# --no-sandbox: we run as root. The background-networking/component/sync flags stop Chromium
-# from phoning home (the network is closed here).
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-# urllib honours http_proxy/https_proxy; never send loopback checks through a proxy.
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> float:
-    t0 = time.monotonic()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with _NO_PROXY.open(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return time.monotonic() - t0
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"streamlit not healthy after {timeout}s:\n{log.read_text()}")
-        time.sleep(0.1)
 
 
 def _require_chromium() -> None:
@@ -60,28 +24,15 @@ def _require_chromium() -> None:
 def streamlit_url(tmp_path_factory):
     """`streamlit run app.py` (the real priors) on 127.0.0.1:<free port>; stopped afterwards."""
     _require_chromium()  # the server is only for browser tests: skip early without a browser
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWITCHDX_")}
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
+    proc = start(port, log, env=env)
     try:
-        _wait_healthy(url, proc, log)
-        yield url
+        wait_healthy(port, proc, log)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         if "Traceback" in log.read_text():
             print(f"\nstreamlit server log ({log}):\n{log.read_text()}")
 
