@@ -52,3 +52,24 @@ def test_a_plausible_range_is_its_5th_to_95th_percentile_and_a_bound(tmp_path, k
 def test_an_unknown_range_kind_names_the_field(tmp_path):
     with pytest.raises(KnowledgeBaseError, match="range_kind 'guess' is not one of"):
         _load(tmp_path, "range_kind: guess, ")
+
+
+def test_every_cited_number_says_what_its_range_is():
+    """A cited number's range may be the source's interval or a judgement around it: the file
+    must say which (only expert numbers may leave it to the default, judgement)."""
+    from model.knowledge import DEFAULT_PRIORS, yaml_loader
+
+    missing = []
+
+    def walk(obj, where):
+        if isinstance(obj, dict):
+            if "value" in obj and "source" in obj:
+                if obj["source"] != "expert" and "range_kind" not in obj:
+                    missing.append(f"{where}: source {obj['source']}")
+                return
+            for k, v in obj.items():
+                walk(v, f"{where}.{k}")
+
+    for path in sorted(DEFAULT_PRIORS.glob("*.yaml")):
+        walk(yaml_loader().load(path.read_text()), path.name)
+    assert not missing, "cited numbers without range_kind:\n" + "\n".join(missing)
