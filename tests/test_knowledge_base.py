@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from ruamel.yaml import YAML
@@ -72,6 +74,27 @@ def test_every_number_has_a_source_and_a_range_containing_it():
                     assert src in sources, f"{where}: unknown source {src}"
                 count += 1
     assert count == len(full_model().kb.params) > 300
+
+
+# Where a cited figure stands: a table, figure, page, section or the abstract; a pointer to the
+# sibling note that says it; or an honest "not verified" (never an invented location).
+LOCATION = re.compile(
+    r"\b(table|abstract|page|p\.|pp\.|fig|figure|results|key findings?|summary|section|"
+    r"discussion|methods|conclusions?|introduction|background|box|appendix|supplement|data brief|"
+    r"report|fact sheet|press release|not verified|see the [^;)]*notes?)\b", re.I)
+
+
+def test_every_cited_number_says_where_its_figure_stands():
+    """kb-review: a cited value's note quotes the figure and where it stands in the source (or
+    says plainly that the place was not verified)."""
+    missing = []
+    for fname, doc in _raw_priors().items():
+        for node_id, node in ((doc or {}).get("nodes") or {}).items():
+            for path, p in _walk_params(node):
+                if p.get("source") != "expert" and not LOCATION.search(str(p.get("note") or "")):
+                    missing.append(f"{fname}:{node_id}.{'.'.join(path)} ({p['source']})")
+    assert not missing, "cited notes that do not say where the figure stands:\n" + "\n".join(
+        missing)
 
 
 def test_sources_are_findable_citations():
