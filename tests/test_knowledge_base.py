@@ -93,6 +93,9 @@ def test_every_cited_number_says_where_its_figure_stands():
             for path, p in _walk_params(node):
                 if p.get("source") != "expert" and not LOCATION.search(str(p.get("note") or "")):
                     missing.append(f"{fname}:{node_id}.{'.'.join(path)} ({p['source']})")
+    for key, (_, entry) in full_model().kb.targets.items():  # the epidemiology targets too
+        if entry.get("source") != "expert" and not LOCATION.search(str(entry.get("note") or "")):
+            missing.append(f"targets.yaml:{key} ({entry.get('source')})")
     assert not missing, "cited notes that do not say where the figure stands:\n" + "\n".join(
         missing)
 
