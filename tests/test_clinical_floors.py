@@ -89,8 +89,10 @@ def test_normal_exam_and_emg_keep_als_below_half_a_percent():
 GAP_B = ("with weakness mild or of unknown course, the faithful ALS link (mild, stable weakness "
          "0.15 vs progressive 0.88, Raymond 2019) leaves ALS 4th-6th behind MS, hyperthyroidism "
          "and myelopathy; see docs/evaluation.md")
-GAP_GBS = ("without areflexia or ascending weakness, MS relapse ranks first and GBS second: the "
-           "onset node does not depend on the weakness level (findings.yaml weakness_onset note)")
+GAP_GBS = ("without areflexia or ascending weakness, MS relapse ranks first and GBS second: MS is "
+           "~990x as common as active GBS at 40-64 and weakness, onset over days and infection "
+           "bring that only to 1.6:1; the onset node also ignores the weakness level (see "
+           "docs/evaluation.md)")
 GAP_FLUID = ("fluid loss reaches cramps and twitching only through dehydration (link 0.05, no "
              "source for more), so tired muscles at their base rate rank first")
 
