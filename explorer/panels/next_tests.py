@@ -56,11 +56,12 @@ def draw(m: Any, sc: Scenario) -> None:
         c[0].markdown(f"{node.label}  \n:gray[{cost_name(node.cost)}]")
         c[1].markdown(f"{float(r.information_gain):.3f} bits")
         k = f"ask_{r.id}_{sc.revision}"
-        # pills wrap onto a second line, so long test results are never cut off
+        # wrap=True: directly in a column Streamlit would keep the pills on one scrolling row,
+        # cutting long test results off at the edge
         c[2].pills(node.label, options(m, node)[1:], key=k,
                    format_func=lambda o, n=node: option_label(n, o),
                    on_change=session.on_answer, args=(r.id, k),
-                   label_visibility="collapsed")
+                   label_visibility="collapsed", wrap=True)
     rest = sorted((n for n in df["id"] if n not in set(show["id"])),
                   key=lambda n: m.nodes[n].label.lower())
     ids = [*show["id"], *rest]  # the suggestions first, then any other item
