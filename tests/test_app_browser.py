@@ -49,6 +49,15 @@ def settled(page: Page) -> None:
                                                            "notRunning")
 
 
+def type_into(page: Page, key: str, text: str) -> None:
+    """Type into the select box with this key, once the page has settled: the keys go to the
+    box's own input (page-level typing could land before the box had focus: a CI flake)."""
+    settled(page)
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.press_sequentially(text)
+
+
 class Clicks:
     """Counts the user's interactions (clicks) in a journey."""
 
@@ -117,8 +126,7 @@ def test_clinician_journey_in_at_most_ten_clicks(page: Page, warm_url, shot_dir)
 def test_search_box_sets_a_finding(page: Page, warm_url):
     page.goto(warm_url)
     expect_differential(page, {})
-    page.locator(".st-key-search").click()
-    page.keyboard.type("hyperreflexia")
+    type_into(page, "search", "hyperreflexia")
     label = real_model().nodes["brisk_reflexes"].label
     page.get_by_role("option", name=re.compile(rf"^{re.escape(label)}: yes")).click()
     expect_differential(page, {"brisk_reflexes": "yes"})
@@ -216,8 +224,7 @@ def test_teaching_case_without_spoilers(page: Page, warm_url, shot_dir):
     page.goto(warm_url)
     expect_differential(page, {})
     page.get_by_test_id("stSidebar").get_by_text(re.compile(r"Teaching cases \(")).click()
-    page.locator(".st-key-case_pick").click()
-    page.keyboard.type(f"Case {number}")
+    type_into(page, "case_pick", f"Case {number}")
     page.get_by_role("option").filter(has_text=re.compile(rf"^Case {number} ·")).first.click()
     expect_differential(page, first["evidence"])
     expect(page.get_by_text(re.compile(rf"Teaching case: Case {number} ·"))).to_be_visible()
@@ -233,8 +240,7 @@ def test_teaching_case_without_spoilers(page: Page, warm_url, shot_dir):
     page.screenshot(path=str(shot_dir / "desktop_08_case_revealed.png"))
     # the next case: the reveal is closed again
     index = load_cases().index(second) + 1
-    page.locator(".st-key-case_pick").click()
-    page.keyboard.type(f"Case {index}")
+    type_into(page, "case_pick", f"Case {index}")
     page.get_by_role("option").filter(has_text=re.compile(rf"^Case {index} ·")).first.click()
     expect_differential(page, second["evidence"])
     expect(page.get_by_text(f"Diagnosis: {m.nodes[second['diagnosis']].label}")).to_have_count(0)
