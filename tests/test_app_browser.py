@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import model
 from model.present.format import format_probability
@@ -49,13 +50,29 @@ def settled(page: Page) -> None:
                                                            "notRunning")
 
 
-def type_into(page: Page, key: str, text: str) -> None:
-    """Type into the select box with this key, once the page has settled: the keys go to the
-    box's own input (page-level typing could land before the box had focus: a CI flake)."""
-    settled(page)
-    box = page.locator(f".st-key-{key} input")
-    box.click()
-    box.press_sequentially(text)
+def pick(page: Page, key: str, text: str, option: re.Pattern) -> None:
+    """Type into the select box with this key and click the option matching ``option``.
+
+    The keys go to the box's own input once the page has settled. In CI the list sometimes
+    closed again before showing the filtered options (a page-level race, not the app's
+    answer): then close it and type again, at most three times, as a person would.
+    """
+    for attempt in range(3):
+        settled(page)
+        box = page.locator(f".st-key-{key} input")
+        box.click()
+        box.fill("")
+        box.press_sequentially(text)
+        choice = page.get_by_role("option").filter(has_text=option).first
+        try:
+            choice.wait_for(state="visible", timeout=15_000)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return
 
 
 class Clicks:
@@ -126,9 +143,8 @@ def test_clinician_journey_in_at_most_ten_clicks(page: Page, warm_url, shot_dir)
 def test_search_box_sets_a_finding(page: Page, warm_url):
     page.goto(warm_url)
     expect_differential(page, {})
-    type_into(page, "search", "hyperreflexia")
     label = real_model().nodes["brisk_reflexes"].label
-    page.get_by_role("option", name=re.compile(rf"^{re.escape(label)}: yes")).click()
+    pick(page, "search", "hyperreflexia", re.compile(rf"^{re.escape(label)}: yes"))
     expect_differential(page, {"brisk_reflexes": "yes"})
     expect(page).to_have_url(re.compile("brisk_reflexes=yes"))
 
@@ -224,8 +240,7 @@ def test_teaching_case_without_spoilers(page: Page, warm_url, shot_dir):
     page.goto(warm_url)
     expect_differential(page, {})
     page.get_by_test_id("stSidebar").get_by_text(re.compile(r"Teaching cases \(")).click()
-    type_into(page, "case_pick", f"Case {number}")
-    page.get_by_role("option").filter(has_text=re.compile(rf"^Case {number} ·")).first.click()
+    pick(page, "case_pick", f"Case {number}", re.compile(rf"^Case {number} ·"))
     expect_differential(page, first["evidence"])
     expect(page.get_by_text(re.compile(rf"Teaching case: Case {number} ·"))).to_be_visible()
     expect(page.get_by_text(first["title"])).to_have_count(0)
@@ -240,8 +255,7 @@ def test_teaching_case_without_spoilers(page: Page, warm_url, shot_dir):
     page.screenshot(path=str(shot_dir / "desktop_08_case_revealed.png"))
     # the next case: the reveal is closed again
     index = load_cases().index(second) + 1
-    type_into(page, "case_pick", f"Case {index}")
-    page.get_by_role("option").filter(has_text=re.compile(rf"^Case {index} ·")).first.click()
+    pick(page, "case_pick", f"Case {index}", re.compile(rf"^Case {index} ·"))
     expect_differential(page, second["evidence"])
     expect(page.get_by_text(f"Diagnosis: {m.nodes[second['diagnosis']].label}")).to_have_count(0)
     expect(page.get_by_text(re.compile("Now ranked #"))).to_have_count(0)
