@@ -277,7 +277,7 @@ def posterior(args: argparse.Namespace) -> None:
     m.check_evidence(ev)
     if node in ev:
         raise UsageError(f"{PROG}: '{node}' is in the evidence; query an unobserved node")
-    dist = m.posterior(ev)[node]
+    dist = m.posterior(ev, nodes=[node])[node]
     emit(args, {"node": node, "evidence": ev, "distribution": dist}, lambda: format_dist(dist))
 
 

@@ -98,7 +98,8 @@ def _present(m, node_id: str, evidence: dict, post: dict) -> float:
         if not isinstance(observed, list | tuple):
             return 0.0
         if node_id not in post:  # "one of these states", the normal one included
-            rest = m.posterior({k: v for k, v in evidence.items() if k != node_id})[node_id]
+            rest = m.posterior({k: v for k, v in evidence.items() if k != node_id},
+                               nodes=[node_id])[node_id]
             base = m.nodes[node_id].states[0]
             return float(sum(rest[s] for s in observed if s != base)
                          / sum(rest[s] for s in observed))

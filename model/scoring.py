@@ -113,9 +113,7 @@ def score_ranking(ranking: Sequence[str], exact: Mapping[str, float]) -> float:
 
 def score_against_model(m: TwitchModel, evidence, stated: Mapping[str, float]) -> pd.DataFrame:
     """:func:`score_probabilities` against the model's exact P(present | evidence)."""
-    for entry in stated:
-        m.check_node(entry)
-    post = m.posterior(evidence, nodes=list(stated))
+    post = m.posterior(evidence, nodes=list(stated))  # checks every entry is a node
     exact = {}
     for entry in stated:
         if entry not in post:
