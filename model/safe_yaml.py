@@ -132,6 +132,12 @@ def parse(y: YAML, text: str, what: str) -> Any:
         return y.load(text)
     except YAMLError as exc:
         raise YAMLInputError(what, f"not valid YAML: {one_line(exc)}") from None
+    except TypeError:
+        # ruamel's round-trip constructor hashes a complex key ("? ..."), and a key holding a
+        # nested mapping is unhashable: a TypeError, not a YAMLError, with no position.
+        raise YAMLInputError(what, "not valid YAML: a mapping key that is itself a mapping or "
+                                   "list (a stray '? ' starts a complex key); keys must be plain "
+                                   "names") from None
     except RecursionError:  # a construct deeper than the composer counts (should not happen)
         raise YAMLInputError(what, f"nested too deeply (limit MAX_YAML_DEPTH = "
                                    f"{MAX_YAML_DEPTH})") from None

@@ -245,6 +245,14 @@ def corrupt(data: bytes, how) -> bytes:
     return data.decode("utf-8").encode(arg, errors="replace")
 
 
+@pytest.mark.parametrize("text", ["a:\n  b: 1\n  ? c: {d: 1}\n", "x: 1\n? [y, {z: 2}]\n: w\n"])
+def test_complex_key_holding_a_mapping_is_one_line(text):
+    """Found by the fuzzer: a stray '? ' makes a key of a nested mapping, which ruamel fails to
+    hash (a TypeError, not a YAML error)."""
+    with pytest.raises(model.KnowledgeBaseError, match=r"^file targets\.yaml: not valid YAML: "):
+        parse_document("targets.yaml", text.encode())
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(FILES), how=corruptions)
 def test_fuzz_parse_of_a_corrupted_file_is_a_document_or_one_line(name, how):
