@@ -161,6 +161,26 @@ def test_differential_spec_keeps_labels_whole_and_follows_the_model():
     colours = {r["label"]: r["category"] for r in rows}
     for r in df.itertuples(index=False):
         assert colours[r.label] == (charts.SERIOUS if r.serious else charts.BENIGN)
+    # every label drawn: Vega's default hides every other label once one overlaps a neighbour
+    assert enc["y"]["axis"]["labelOverlap"] is False
+
+
+def _wrapped(label: str) -> list[str]:
+    """The chart's labelExpr, in Python: lines of at most WRAP_WIDTH characters."""
+    width = charts.WRAP_WIDTH
+    assert f"{{1,{width}}}" in charts.WRAP_LABEL
+    return re.sub(rf"(.{{1,{width}}})( +|$)", "\\1\n", label).strip().split("\n")
+
+
+def test_every_differential_label_fits_two_lines():
+    """A third line runs into the neighbouring rows of the differential (each entry's row holds
+    two lines at its font size), so every entry the chart can list keeps to two."""
+    m = model.load()
+    long = {n: _wrapped(m.nodes[n].label)
+            for n in m.nodes_by_role("condition", "state", "exposure")}
+    assert {n: w for n, w in long.items() if len(w) > 2} == {}
+    assert _wrapped("Cervical myelopathy (spinal cord squeezed in the neck)") == [
+        "Cervical myelopathy (spinal", "cord squeezed in the neck)"]
 
 
 def test_waterfall_rows_add_up_to_the_posterior():

@@ -23,10 +23,13 @@ _LOG_LABELS = ("datum.value < 0.00005 ? '1 in 100,000' : datum.value < 0.0005 ? 
                "datum.value < 0.005 ? '1 in 1,000' : format(datum.value, '.0%')")
 _NICE = (1e-5, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999)
 _FLOOR = 1e-5  # log axes have no zero: rarer values are drawn at 1 in 100,000
-# Long entry names wrap onto lines of at most ~24 characters (never cut), so that on a phone the
-# label column leaves room for the bars, the value labels and the legend.
-WRAP_LABEL = ("split(trim(replace(datum.label, regexp('(.{1,24})( +|$)', 'g'), '$1\\n')), "
-              "'\\n')")
+# Long entry names wrap onto lines of at most WRAP_WIDTH characters (never cut), so that on a
+# phone the label column leaves room for the bars, the value labels and the legend. Two lines fit
+# an entry's row; a third runs into its neighbours, which is why Vega's default then hides every
+# other label: the axis draws all labels, and priors labels are kept to two lines (tested).
+WRAP_WIDTH = 28
+WRAP_LABEL = (f"split(trim(replace(datum.label, regexp('(.{{1,{WRAP_WIDTH}}})( +|$)', 'g'), "
+              "'$1\\n')), '\\n')")
 
 
 def category(serious: bool) -> str:
@@ -65,7 +68,8 @@ def differential_spec(rows: list[dict], *, log_scale: bool = False,
                                else {"domain": [0, min(1.25, max(0.06, top * 1.22))],
                                      "nice": False})
     y = {"field": "label", "type": "nominal", "sort": order, "title": None,
-         "axis": {"labelLimit": 0, "labelFontSize": 13, "labelExpr": WRAP_LABEL}}
+         "axis": {"labelLimit": 0, "labelFontSize": 13, "labelExpr": WRAP_LABEL,
+                  "labelOverlap": False}}
     axis: dict[str, Any] = {"format": ".0%", "grid": True, "values": [
         v / 10 for v in range(0, 11)]}
     if log_scale:
