@@ -188,9 +188,13 @@ def test_weakness_over_days_after_infection_puts_guillain_barre_first(extra):
     assert ranked[0] == "guillain_barre", ranked[:3]
 
 
-@pytest.mark.parametrize("vascular", [{"diabetes": "yes"}, {"nicotine_use": "yes"},
-                                      {"diabetes": "yes", "nicotine_use": "yes"}],
-                         ids=["diabetes", "smoking", "both"])
+#: Older patients' vascular risk factors, for the TIA rules.
+VASCULAR = pytest.mark.parametrize("vascular", [{"diabetes": "yes"}, {"nicotine_use": "yes"},
+                                                {"diabetes": "yes", "nicotine_use": "yes"}],
+                                   ids=["diabetes", "smoking", "both"])
+
+
+@VASCULAR
 def test_sudden_transient_one_sided_symptoms_put_tia_high_in_older_vascular_patient(vascular):
     """§5(c): sudden, transient one-sided symptoms in an older patient with a vascular risk
     factor put TIA among the top three diagnoses."""
@@ -200,9 +204,7 @@ def test_sudden_transient_one_sided_symptoms_put_tia_high_in_older_vascular_pati
     assert "transient_ischemic_attack" in top, top
 
 
-@pytest.mark.parametrize("vascular", [{"diabetes": "yes"}, {"nicotine_use": "yes"},
-                                      {"diabetes": "yes", "nicotine_use": "yes"}],
-                         ids=["diabetes", "smoking", "both"])
+@VASCULAR
 def test_tia_stays_uncertain_while_mimics_are_common(vascular):
     """High, not certain: TIA clinics find a mimic (migraine aura, seizure, functional episode)
     in at least 27% of referrals (the best positive predictive value across 19 studies is 72.5%,

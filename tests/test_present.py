@@ -25,6 +25,8 @@ from model.present.format import (
 )
 from model.present.network import neighbourhood, network_dot
 
+from .helpers import full_model
+
 SMALL_KB = Path(__file__).resolve().parent / "data" / "small_kb"
 
 
@@ -175,7 +177,7 @@ def _wrapped(label: str) -> list[str]:
 def test_every_differential_label_fits_two_lines():
     """A third line runs into the neighbouring rows of the differential (each entry's row holds
     two lines at its font size), so every entry the chart can list keeps to two."""
-    m = model.load()
+    m = full_model()
     long = {n: _wrapped(m.nodes[n].label)
             for n in m.nodes_by_role("condition", "state", "exposure")}
     assert {n: w for n, w in long.items() if len(w) > 2} == {}
